@@ -1,0 +1,66 @@
+"""`anon` command line.  Sub-commands live in their own modules, each exposing
+`register(subparsers)`, which adds its parser and sets `func(args) -> int` as the default.
+
+Core commands are listed in CORE_COMMANDS; showcases plug theirs in through the
+`anon.commands` entry-point group (see pyproject.toml), so anon_core never imports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from importlib.metadata import entry_points
+
+CORE_COMMANDS = [
+    "anon_core.cli.anonymize_cmd",  # image, video, frames
+    "anon_core.cli.models_cmd",  # models list|pull
+    "anon_core.synth.cli",  # synth
+    "anon_core.bench.cli",  # bench
+]
+
+
+class CliError(Exception):
+    """An error for the user: printed as one line, exit code 2 (or `code`)."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anon", description="Anonymize faces and persons in photos and video; run analytics on the result.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    modules = list(CORE_COMMANDS)
+    modules += [ep.value for ep in entry_points(group="anon.commands")]
+    for name in dict.fromkeys(modules):
+        try:
+            module = importlib.import_module(name)
+        except ImportError as exc:
+            if exc.name and name.startswith(exc.name):  # a command module not written/installed yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"anon {args.command}: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

