@@ -1,0 +1,68 @@
+"""Shared fixtures: paths to ../shared data (skipped with a reason when absent) and openpeople media."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ANON_SHARED_DIR", ROOT.parent / "shared"))
+
+
+def _shared(rel: str) -> Path:
+    path = SHARED / rel
+    if not path.exists():
+        pytest.skip(f"{path} not present (CI and the dev machines have ../shared; a user's checkout may not)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return _shared("")
+
+
+@pytest.fixture(scope="session")
+def tud_campus() -> Path:
+    """TUD-Campus MOT15: img1/000001.jpg..000071.jpg, gt/gt.txt (640x480, 8 persons)."""
+    return _shared("data/tud_campus")
+
+
+@pytest.fixture(scope="session")
+def dlib_faces() -> Path:
+    """9 PASCAL VOC photos with 43 labelled faces: images/*.jpg, gt/faces.csv."""
+    return _shared("data/dlib_faces")
+
+
+@pytest.fixture(scope="session")
+def yolox_nano_path() -> Path:
+    return _shared("models/yolox_nano.onnx")
+
+
+@pytest.fixture()
+def model_dir(tmp_path, monkeypatch, yolox_nano_path) -> Path:
+    """An ANON_MODEL_DIR holding the shared YOLOX-Nano (symlinked, as a user would drop it in)."""
+    d = tmp_path / "models"
+    d.mkdir()
+    (d / "yolox_nano.onnx").symlink_to(yolox_nano_path)
+    monkeypatch.setenv("ANON_MODEL_DIR", str(d))
+    return d
+
+
+@pytest.fixture(scope="session")
+def people():
+    import openpeople
+
+    return openpeople.curated.list()
+
+
+def load_person_image(person, asset: str, max_side: int | None = None) -> np.ndarray:
+    img = cv2.imread(person.asset_path(asset))
+    assert img is not None, person.asset_path(asset)
+    if max_side and max(img.shape[:2]) > max_side:
+        f = max_side / max(img.shape[:2])
+        img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return img
