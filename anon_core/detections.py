@@ -11,8 +11,9 @@ supervision::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -86,12 +87,12 @@ class Detections:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
-    def empty(cls, with_landmarks: int = 0) -> "Detections":
+    def empty(cls, with_landmarks: int = 0) -> Detections:
         lm = np.zeros((0, with_landmarks, 2), np.float32) if with_landmarks else None
         return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, str), landmarks=lm)
 
     @classmethod
-    def concat(cls, parts: Sequence["Detections"]) -> "Detections":
+    def concat(cls, parts: Sequence[Detections]) -> Detections:
         """Stack detections of the same frame.  An optional field that only some parts have is kept and
         filled for the others (landmarks NaN, masks empty, track id -1, origin "detected")."""
         parts = [p for p in parts if p is not None]
@@ -134,7 +135,7 @@ class Detections:
         for i in range(len(self)):
             yield self[i : i + 1]
 
-    def __getitem__(self, index) -> "Detections":
+    def __getitem__(self, index) -> Detections:
         """Filter by boolean mask, index array, slice or int (an int keeps a 1-row Detections)."""
         if isinstance(index, (int, np.integer)):
             index = [int(index)]
@@ -156,7 +157,7 @@ class Detections:
             data={k: v[index] for k, v in self.data.items()},
         )
 
-    def with_(self, **changes) -> "Detections":
+    def with_(self, **changes) -> Detections:
         """A copy with some fields replaced (validated again)."""
         return replace(self, **changes)
 
@@ -174,7 +175,7 @@ class Detections:
     def centers(self) -> np.ndarray:
         return (self.xyxy[:, :2] + self.xyxy[:, 2:]) / 2
 
-    def clip(self, width: int, height: int) -> "Detections":
+    def clip(self, width: int, height: int) -> Detections:
         """Boxes clipped to the frame; rows that end up empty are dropped."""
         xyxy = self.xyxy.copy()
         xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, width)
@@ -182,14 +183,14 @@ class Detections:
         keep = (xyxy[:, 2] > xyxy[:, 0]) & (xyxy[:, 3] > xyxy[:, 1])
         return self.with_(xyxy=xyxy)[keep]
 
-    def scaled(self, sx: float, sy: float | None = None) -> "Detections":
+    def scaled(self, sx: float, sy: float | None = None) -> Detections:
         """Boxes and landmarks multiplied by (sx, sy), e.g. to map from a resized frame."""
         sy = sx if sy is None else sy
         s = np.array([sx, sy, sx, sy], np.float32)
         lm = None if self.landmarks is None else self.landmarks * np.array([sx, sy], np.float32)
         return self.with_(xyxy=self.xyxy * s, landmarks=lm)
 
-    def padded(self, factor: float) -> "Detections":
+    def padded(self, factor: float) -> Detections:
         """Boxes grown around their centre by `factor` (0.2 = 20 % wider and taller)."""
         if factor == 0 or not len(self):
             return self

@@ -76,7 +76,8 @@ def load_mot(path: str | Path, keep_ignored: bool = False) -> MotGroundTruth:
     if rows.size == 0:
         rows = np.zeros((0, 7))
     if rows.shape[1] < 6:
-        raise GroundTruthError(f"{path} has {rows.shape[1]} columns; MOTChallenge gt needs frame,id,x,y,w,h[,conf,class,vis]")
+        raise GroundTruthError(
+            f"{path} has {rows.shape[1]} columns; MOTChallenge gt needs frame,id,x,y,w,h[,conf,class,vis]")
     if rows.shape[1] >= 7 and not keep_ignored:
         rows = rows[rows[:, 6] != 0]
     cls = rows[:, 7].astype(int) if rows.shape[1] >= 8 else np.ones(len(rows), int)

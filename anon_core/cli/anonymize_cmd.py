@@ -1,0 +1,50 @@
+"""`anon image|video|frames INPUT -o OUTPUT [pipeline options] [--report FILE.json]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from anon_core.cli.options import add_pipeline_options, pipeline_from_args
+from anon_core.jobs import JobOptions, anonymize_frames, anonymize_image, anonymize_video
+from anon_core.media import MediaError
+
+JOBS = {
+    "image": (anonymize_image, "anonymize a photo (EXIF orientation applied, metadata stripped)"),
+    "video": (anonymize_video, "anonymize a video file into an H.264 MP4 (same frames, fps and duration)"),
+    "frames": (anonymize_frames, "anonymize a folder of frames (img1/000001.jpg ...) into a folder or an MP4"),
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    for name, (_, help_) in JOBS.items():
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("input", help="input file or folder")
+        p.add_argument("-o", "--output", required=True, help="output file (or folder for frames)")
+        p.add_argument("--report", default=None, metavar="FILE.json", help="write the JSON audit report here")
+        if name != "image":
+            p.add_argument("--keep-audio", action="store_true", help="copy the audio track (dropped by default)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        add_pipeline_options(p)
+        p.set_defaults(func=run, job=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from anon_core.cli.main import CliError
+
+    if args.job == "image" and args.detect_every != 1:
+        args.detect_every = 1
+    pipeline = pipeline_from_args(args)
+    job = JOBS[args.job][0]
+    options = JobOptions(keep_audio=getattr(args, "keep_audio", False), report_path=args.report,
+                         progress=not args.no_progress and args.job != "image")
+    try:
+        report = job(args.input, args.output, pipeline, options)
+    except MediaError as exc:
+        raise CliError(str(exc)) from None
+    s = report.summary()
+    print(f"wrote {args.output}: {s['frames']} frame(s), {s['regions']} region(s) anonymized, "
+          f"{s['fps']} frames/s" + (f", report {args.report}" if args.report else ""))
+    if s["failed_frames"]:
+        print(f"warning: {s['failed_frames']} frame(s) failed and were fully obscured (see the report)")
+        return 3
+    return 0

@@ -1,0 +1,83 @@
+"""Pipeline options shared by every command that anonymizes (image, video, frames, showcases)."""
+
+from __future__ import annotations
+
+import argparse
+
+from anon_core.anonymize import ANONYMIZERS, Policy, PolicyError
+from anon_core.detectors import DETECTORS, ModelUnavailableError, detector_info
+from anon_core.pipeline import Pipeline, PipelineConfig
+
+
+def _every(value: str):
+    if value == "auto":
+        return value
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use a positive integer or 'auto'") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("use a positive integer or 'auto'")
+    return n
+
+
+def _targets(value: str) -> tuple[str, ...]:
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in items if v not in ("face", "person")]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(f"targets are face and/or person (comma separated), got {value!r}")
+    return items
+
+
+def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "face") -> None:
+    faces = [n for n in DETECTORS.names() if detector_info(n).finds_faces]
+    persons = [n for n in DETECTORS.names() if detector_info(n).finds_persons]
+    g = p.add_argument_group("anonymization")
+    g.add_argument("--targets", type=_targets, default=_targets(default_targets),
+                   help=f"what to anonymize: face, person or face,person (default {default_targets})")
+    g.add_argument("--method", default="blur", choices=ANONYMIZERS.names(), help="anonymization method")
+    g.add_argument("--shape", default="ellipse", choices=["box", "ellipse"], help="region shape")
+    g.add_argument("--padding", type=float, default=0.15, help="grow regions by this fraction (default 0.15)")
+    g.add_argument("--face-detector", default="centerface", choices=faces)
+    g.add_argument("--person-detector", default="yolox-nano", choices=persons)
+    g.add_argument("--threshold", type=float, default=None, help="detection score threshold (default: per model)")
+    g.add_argument("--detect-every", type=_every, default=1, metavar="N|auto",
+                   help="run detectors every N frames, tracking in between; auto adapts N to motion")
+    g.add_argument("--hold", type=int, default=8, metavar="K",
+                   help="keep a region anonymized K frames after its last detection (default 8)")
+    g.add_argument("--policy", default=None, metavar="FILE",
+                   help="YAML/JSON privacy policy (target -> method, shape, padding); overrides --method")
+
+
+def config_from_args(args: argparse.Namespace) -> PipelineConfig:
+    from anon_core.cli.main import CliError
+
+    policy = None
+    if args.policy:
+        try:
+            policy = Policy.from_file(args.policy)
+        except PolicyError as exc:
+            raise CliError(str(exc)) from None
+    targets = tuple(args.targets) if policy is None else tuple(t for t in policy.targets if t in ("face", "person"))
+    try:
+        return PipelineConfig(targets=targets, face_detector=args.face_detector, person_detector=args.person_detector,
+                              threshold=args.threshold, detect_every=args.detect_every, hold_frames=args.hold,
+                              method=args.method, shape=args.shape, padding=args.padding, policy=policy)
+    except (ValueError, PolicyError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def pipeline_from_args(args: argparse.Namespace, **kwargs) -> Pipeline:
+    from anon_core.cli.main import CliError
+
+    config = config_from_args(args)
+    try:
+        pipeline = Pipeline(config, **kwargs)
+    except ModelUnavailableError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    for target, det in pipeline.detectors.items():
+        if det.info.weak:
+            print(f"note: {det.info.name} ({target}s) is a weak model: {det.info.weak}")
+    return pipeline

@@ -1,0 +1,195 @@
+"""The one pipeline used by the CLI, the app and the webcam callback:
+detectors -> tracker -> temporal hold -> policy (anonymizers) -> (frame, report entry).
+
+State lives on the instance only; one Pipeline per video stream / browser session.
+Fail closed: any exception while processing a frame returns a fully obscured frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from anon_core.anonymize import ANONYMIZERS, Policy, RegionAnonymizer, obscure_frame
+from anon_core.detections import Detections
+from anon_core.detectors import Detector, create_detector, detector_info
+from anon_core.schedule import DetectionSchedule
+from anon_core.tracking.tracker import Tracker, TrackerConfig
+
+log = logging.getLogger(__name__)
+Analyzer = Callable[[np.ndarray, Detections], Any]
+PREDICTION_GROWTH = 0.06  # extra padding per frame a region is carried without a detection
+MAX_GROWTH = 0.6
+
+
+@dataclass
+class PipelineConfig:
+    targets: tuple[str, ...] = ("face",)
+    face_detector: str = "centerface"
+    person_detector: str = "yolox-nano"
+    threshold: float | None = None
+    detect_every: int | str = 1
+    hold_frames: int = 8
+    method: str = "blur"
+    shape: str = "ellipse"
+    padding: float = 0.15
+    policy: Policy | None = None
+
+    def __post_init__(self):
+        self.targets = tuple(dict.fromkeys(self.targets))
+        unknown = set(self.targets) - {"face", "person"}
+        if unknown or not self.targets:
+            raise ValueError(f"targets must be a non-empty subset of face, person; got {self.targets}")
+        if self.detect_every != "auto":
+            self.detect_every = int(self.detect_every)
+            if self.detect_every < 1:
+                raise ValueError("detect_every must be >= 1 or 'auto'")
+        if self.hold_frames < 0:
+            raise ValueError("hold_frames must be >= 0")
+
+    def build_policy(self) -> Policy:
+        if self.policy is not None:
+            return self.policy
+        entry = ANONYMIZERS.entry(self.method)
+        region = isinstance(entry.factory, type) and issubclass(entry.factory, RegionAnonymizer)
+        options = {"shape": self.shape, "padding": self.padding} if region else {}
+        return Policy.uniform(self.targets, self.method, **options)
+
+    def to_dict(self) -> dict:
+        d = asdict(self) | {"targets": list(self.targets)}
+        d["policy"] = self.build_policy().to_dict()
+        return d
+
+
+@dataclass
+class FrameResult:
+    index: int
+    frame: np.ndarray
+    regions: Detections
+    detections: Detections | None
+    detected: bool
+    error: str | None = None
+    analytics: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def record(self) -> dict:
+        """JSON-friendly per-frame entry of the audit report."""
+        entry = {"frame": self.index, "detected": self.detected, "regions": self.regions.to_records()}
+        if self.error:
+            entry["error"] = self.error
+        return entry
+
+
+def build_detectors(config: PipelineConfig) -> dict[str, Detector]:
+    """The detectors a config needs, keyed by target ("face", "person")."""
+    names = {"face": config.face_detector, "person": config.person_detector}
+    out = {}
+    for target in config.targets:
+        name = names[target]
+        if target not in detector_info(name).targets:
+            raise ValueError(f"detector {name!r} does not find {target}s; pick one that does "
+                             "(see `anon models list`)")
+        options = {} if config.threshold is None else {"threshold": config.threshold}
+        out[target] = create_detector(name, **options)
+    return out
+
+
+class Pipeline:
+    def __init__(self, config: PipelineConfig | None = None, detectors: dict[str, Detector] | None = None,
+                 analyzers: dict[str, Analyzer] | None = None):
+        self.config = config or PipelineConfig()
+        self.detectors = detectors if detectors is not None else build_detectors(self.config)
+        missing = set(self.config.targets) - set(self.detectors)
+        if missing:
+            raise ValueError(f"no detector given for targets {sorted(missing)}")
+        self.policy = self.config.build_policy()
+        self.analyzers = dict(analyzers or {})
+        every = self.config.detect_every
+        self.schedule = DetectionSchedule(every)
+        max_gap = self.schedule.max_every if every == "auto" else every
+        self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2))
+        self.reset()
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self.schedule.reset()
+        self.index = 0
+        self._regions: Detections | None = None
+        self.failures = 0
+
+    # ------------------------------------------------------------------ per frame
+    def process(self, frame: np.ndarray) -> FrameResult:
+        start = time.perf_counter()
+        index = self.index
+        self.index += 1
+        detected, dets = False, None
+        try:
+            detected = self.schedule.should_detect(index, frame, self._regions)
+            if detected:
+                dets = self._detect(frame)
+                tracked = self.tracker.update(dets[np.isin(dets.labels, self.config.targets)])
+                self.schedule.detected(index, tracked)
+            else:
+                tracked = self.tracker.update(None)
+            regions = self._select(tracked, detected)
+            self._regions = regions
+            analytics = {name: fn(frame, dets if dets is not None else regions) for name, fn in self.analyzers.items()}
+            out = self.policy.apply(frame, regions)
+            if out.shape != frame.shape or out.dtype != np.uint8:
+                raise RuntimeError(f"anonymizer returned {out.dtype} {out.shape} for a {frame.shape} frame")
+            return FrameResult(index, out, regions, dets, detected, None, analytics, time.perf_counter() - start)
+        except Exception as exc:  # fail closed: this frame leaves fully obscured
+            self.failures += 1
+            log.warning("frame %d withheld (fully obscured): %s", index, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            self._regions = None
+            self.schedule.reset()  # force a detection on the next frame
+            return FrameResult(index, obscure_frame(_safe_shape(frame)), Detections.empty(), None, detected,
+                               f"{type(exc).__name__}: {exc}", {}, time.perf_counter() - start)
+
+    def _detect(self, frame: np.ndarray) -> Detections:
+        return Detections.concat([det(frame) for det in self.detectors.values()])
+
+    def _select(self, tracked: Detections, detected: bool) -> Detections:
+        """Regions to anonymize: everything detected now, plus tracker predictions of recent tracks."""
+        if not len(tracked):
+            return tracked
+        age = tracked.data["age"]
+        origin = tracked.origin.copy()
+        carried = origin == "predicted"
+        if detected:
+            origin[carried] = "held"  # the detector ran and missed it: temporal hold
+        # A track seen by the latest detection run stays until the next run says otherwise;
+        # one the detector missed is held for hold_frames.
+        since_run = self.index - 1 - self.schedule.last_detect
+        seen_last_run = age <= since_run
+        keep = ~carried | seen_last_run | (age <= self.config.hold_frames)
+        growth = np.minimum(age * PREDICTION_GROWTH, MAX_GROWTH)
+        regions = tracked.with_(origin=origin)
+        if carried.any():
+            grown = regions.padded(0.0)
+            xyxy = grown.xyxy.copy()
+            half = regions.wh * growth[:, None] / 2
+            xyxy[:, :2] -= half
+            xyxy[:, 2:] += half
+            regions = regions.with_(xyxy=xyxy)
+        return regions[keep]
+
+    # ------------------------------------------------------------------ reporting
+    def describe(self) -> dict:
+        return {
+            "config": self.config.to_dict(),
+            "detectors": {t: d.describe() for t, d in self.detectors.items()},
+            "tracker": asdict(self.tracker.config),
+        }
+
+
+def _safe_shape(frame) -> np.ndarray:
+    """A frame-shaped array to obscure, even when the input itself was malformed."""
+    if isinstance(frame, np.ndarray) and frame.ndim == 3 and frame.shape[2] == 3 and frame.size:
+        return np.zeros(frame.shape, np.uint8)
+    return np.zeros((360, 640, 3), np.uint8)
