@@ -69,7 +69,8 @@ class Detections:
         set_(self, "labels", _as_rows("labels", labels.astype(str), n, str))
         if self.landmarks is not None:
             lm = np.asarray(self.landmarks, dtype=np.float32)
-            set_(self, "landmarks", _as_rows("landmarks", lm.reshape(n, -1, 2), n, np.float32))
+            lm = lm.reshape(n, -1, 2) if n else lm.reshape(0, lm.shape[1] if lm.ndim == 3 else 0, 2)
+            set_(self, "landmarks", _as_rows("landmarks", lm, n, np.float32))
         if self.masks is not None:
             masks = np.asarray(self.masks, dtype=bool)
             if masks.ndim != 3 or len(masks) != n:

@@ -1,0 +1,53 @@
+import json
+
+import numpy as np
+import pytest
+
+from anon_core.anonymize import Policy, PolicyError
+from anon_core.detections import Detections
+
+
+def frame():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 255, (200, 300, 3), dtype=np.uint8)
+
+
+DETS = Detections([[10, 10, 110, 190], [30, 20, 70, 60], [200, 50, 280, 150]], [0.9, 0.9, 0.9],
+                  ["person", "face", "car"])
+
+
+def test_yaml_policy_applies_per_target_and_leaves_other_labels(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("face: {method: fill, shape: box, padding: 0, colour: [0, 255, 0]}\n"
+                    "person: {method: pixelate, shape: box, padding: 0}\n")
+    policy = Policy.from_file(path)
+    assert policy.targets == ("person", "face")  # persons first, faces drawn on top
+    img = frame()
+    out = policy.apply(img, DETS)
+    assert (out[20:60, 30:70] == [0, 255, 0]).all()  # face filled on top of the pixelated person
+    assert not np.array_equal(out[100:190, 10:110], img[100:190, 10:110])  # person pixelated
+    assert np.array_equal(out[50:150, 200:280], img[50:150, 200:280])  # car untouched
+
+
+def test_json_policy_and_round_trip(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"face": "pixelate"}))
+    policy = Policy.from_file(path)
+    assert policy.to_dict()["face"]["method"] == "pixelate"
+
+
+@pytest.mark.parametrize("text,match", [
+    ("face: {method: smudge}", "unknown method"),
+    ("face: {method: blur, shape: star}", "bad options"),
+    ("- face\n- person", "mapping"),
+    ("face: [unclosed", "not valid YAML"),
+    ("{}", "at least one target"),
+])
+def test_bad_policies_have_clear_errors(text, match):
+    with pytest.raises(PolicyError, match=match):
+        Policy.from_text(text, ".yaml")
+
+
+def test_missing_policy_file(tmp_path):
+    with pytest.raises(PolicyError, match="cannot read policy file"):
+        Policy.from_file(tmp_path / "nope.yaml")
