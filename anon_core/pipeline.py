@@ -23,8 +23,11 @@ from anon_core.tracking.tracker import Tracker, TrackerConfig
 
 log = logging.getLogger(__name__)
 Analyzer = Callable[[np.ndarray, Detections], Any]
-PREDICTION_GROWTH = 0.06  # extra padding per frame a region is carried without a detection
-MAX_GROWTH = 0.6
+# Extra padding per frame a region is carried without a detection: small once the track's velocity
+# is known (2+ detections), large for a track seen once, whose motion is still unknown.
+PREDICTION_GROWTH = 0.06
+UNKNOWN_MOTION_GROWTH = 0.25
+MAX_GROWTH = 1.0
 
 
 @dataclass
@@ -168,11 +171,11 @@ class Pipeline:
         since_run = self.index - 1 - self.schedule.last_detect
         seen_last_run = age <= since_run
         keep = ~carried | seen_last_run | (age <= self.config.hold_frames)
-        growth = np.minimum(age * PREDICTION_GROWTH, MAX_GROWTH)
+        rate = np.where(tracked.data["hits"] >= 2, PREDICTION_GROWTH, UNKNOWN_MOTION_GROWTH)
+        growth = np.minimum(age * rate, MAX_GROWTH)
         regions = tracked.with_(origin=origin)
         if carried.any():
-            grown = regions.padded(0.0)
-            xyxy = grown.xyxy.copy()
+            xyxy = regions.xyxy.copy()
             half = regions.wh * growth[:, None] / 2
             xyxy[:, :2] -= half
             xyxy[:, 2:] += half

@@ -90,7 +90,8 @@ class Tracker:
         ids = np.array([self._public_id(self.tracks[k]) if k >= 0 else UNCONFIRMED for k in row_track], np.int64)
         speed = np.array([np.linalg.norm(self.tracks[k].velocity) if k >= 0 else 0.0 for k in row_track], np.float32)
         detected = dets.with_(track_ids=ids, origin=np.full(len(dets), "detected"),
-                              data={**dets.data, "age": np.zeros(len(dets), np.int64), "speed": speed})
+                              data={**dets.data, "age": np.zeros(len(dets), np.int64), "speed": speed,
+                                    "hits": np.array([self.tracks[k].hits if k >= 0 else 0 for k in row_track])})
         missed = [self.tracks[k] for k in free]
         self._expire()
         predicted = self._predicted_rows([t for t in missed if t in self.tracks])
@@ -150,7 +151,8 @@ class Tracker:
     def _predicted_rows(self, tracks: list[KalmanBox]) -> Detections:
         if not tracks:
             return Detections.empty().with_(track_ids=np.zeros(0, np.int64), origin=np.zeros(0, str),
-                                            data={"age": np.zeros(0, np.int64), "speed": np.zeros(0, np.float32)})
+                                            data={"age": np.zeros(0, np.int64), "speed": np.zeros(0, np.float32),
+                                                  "hits": np.zeros(0, np.int64)})
         return Detections(
             xyxy=np.stack([t.box for t in tracks]),
             scores=np.array([t.score for t in tracks], np.float32),
@@ -158,6 +160,7 @@ class Tracker:
             track_ids=np.array([self._public_id(t) for t in tracks], np.int64),
             origin=np.full(len(tracks), "predicted"),
             data={"age": np.array([t.since_update for t in tracks], np.int64),
-                  "speed": np.array([np.linalg.norm(t.velocity) for t in tracks], np.float32)},
+                  "speed": np.array([np.linalg.norm(t.velocity) for t in tracks], np.float32),
+                  "hits": np.array([t.hits for t in tracks], np.int64)},
         )
 
