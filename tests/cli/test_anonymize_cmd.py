@@ -1,0 +1,143 @@
+"""`anon image|video|frames` end to end: outputs, reports, exit codes, nothing half-written."""
+
+import json
+
+import av
+import cv2
+import numpy as np
+import pytest
+from conftest import load_person_image
+from media_factory import make_clip
+
+from anon_core.cli.main import main
+from anon_core.detectors import create_detector
+from anon_core.media import probe, read_image
+from anon_core.models.checksums import sha256_file
+
+
+@pytest.fixture(scope="module")
+def face_clip(tmp_path_factory, people):
+    """A 20-frame clip of a real (synthetic-person) face panning across the frame."""
+    face = load_person_image(people[1], "studio_portrait", max_side=300)
+    path = tmp_path_factory.mktemp("clip") / "face.mp4"
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=15)
+        s.width, s.height, s.pix_fmt = 640, 360, "yuv420p"
+        for i in range(20):
+            f = np.full((360, 640, 3), 90, np.uint8)
+            x = 20 + i * 15
+            f[30:330, x : x + 300] = face[:300, :300]
+            for p in s.encode(av.VideoFrame.from_ndarray(f, format="bgr24")):
+                c.mux(p)
+        for p in s.encode(None):
+            c.mux(p)
+    return path
+
+
+def test_video_job_keeps_timing_hides_faces_and_writes_audit_report(face_clip, tmp_path, capsys):
+    out, report = tmp_path / "anon.mp4", tmp_path / "report.json"
+    rc = main(["video", str(face_clip), "-o", str(out), "--report", str(report), "--detect-every", "2",
+               "--no-progress"])
+    assert rc == 0
+    src, dst = probe(face_clip), probe(out)
+    assert (dst.frame_count, dst.width, dst.height) == (src.frame_count, src.width, src.height)
+    assert dst.fps == pytest.approx(src.fps) and dst.duration == pytest.approx(src.duration, abs=1e-3)
+    data = json.loads(report.read_text())
+    assert data["input"]["sha256"] == sha256_file(face_clip)
+    assert data["output"]["sha256"] == sha256_file(out)
+    cf = data["pipeline"]["detectors"]["face"]
+    assert cf["name"] == "centerface" and len(cf["sha256"]) == 64 and cf["version"]
+    assert data["pipeline"]["config"]["policy"]["face"]["method"] == "blur"
+    assert len(data["frames"]) == 20 and data["summary"]["failed_frames"] == 0
+    origins = {r["origin"] for f in data["frames"] for r in f["regions"]}
+    assert origins >= {"detected", "predicted"}
+    assert all(f["regions"] for f in data["frames"]), "the face is anonymized in every frame"
+    detector = create_detector("centerface")
+    from anon_core.media import VideoReader
+
+    with VideoReader(out) as r:
+        leaks = sum(len(detector(f)) for f in r.frames())
+    assert leaks == 0
+    assert "20 frame(s)" in capsys.readouterr().out
+
+
+def test_image_job_strips_metadata_and_applies_policy(tmp_path, people):
+    from PIL import Image
+
+    img = load_person_image(people[2], "amateur_selfie", max_side=800)
+    src = tmp_path / "selfie.jpg"
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    Image.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB)).save(src, exif=exif)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("face: {method: fill, shape: box, padding: 0.1}\n")
+    out = tmp_path / "out.png"
+    assert main(["image", str(src), "-o", str(out), "--policy", str(policy)]) == 0
+    res = read_image(out)
+    face = create_detector("centerface")(img)
+    x1, y1, x2, y2 = face.xyxy[0].astype(int)
+    assert (res[y1 + 2 : y2 - 2, x1 + 2 : x2 - 2] == 0).all()
+    assert b"PhoneMaker" not in out.read_bytes()
+
+
+def test_frames_job_to_folder(tmp_path, dlib_faces):
+    folder = tmp_path / "seq" / "img1"
+    folder.mkdir(parents=True)
+    for i, name in enumerate(sorted((dlib_faces / "images").glob("*.jpg"))[:3]):
+        img = cv2.resize(read_image(name), (400, 300))
+        cv2.imwrite(str(folder / f"{i + 1:06d}.jpg"), img)
+    out = tmp_path / "anon_frames"
+    assert main(["frames", str(tmp_path / "seq"), "-o", str(out), "--no-progress"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["000001.jpg", "000002.jpg", "000003.jpg"]
+
+
+@pytest.mark.parametrize("content", [b"", b"GIF89a not really", b"\x00\x01" * 4000])
+def test_bad_input_one_line_error_nonzero_exit_nothing_left(tmp_path, capsys, content):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    out = tmp_path / "out" / "x.mp4"
+    rc = main(["video", str(bad), "-o", str(out), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "error" in err
+    assert not out.exists() and not any(p.name.endswith(".part.mp4") for p in tmp_path.rglob("*"))
+
+
+def test_truncated_video_leaves_no_output(tmp_path, capsys):
+    clip = make_clip(tmp_path / "c.mp4", frames=60, size=(320, 240))
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    out = tmp_path / "o.mp4"
+    assert main(["video", str(cut), "-o", str(out), "--no-progress"]) == 2
+    assert "corrupt or truncated" in capsys.readouterr().err or not out.exists()
+    assert not out.exists()
+
+
+def test_failures_are_reported_and_exit_code_is_3(tmp_path, monkeypatch, capsys):
+    clip = make_clip(tmp_path / "c.mp4", frames=6)
+    from anon_core.detectors import centerface
+
+    calls = {"n": 0}
+    original = centerface.CenterFace.detect_batch
+
+    def flaky(self, frames):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("injected failure")
+        return original(self, frames)
+
+    monkeypatch.setattr(centerface.CenterFace, "detect_batch", flaky)
+    report = tmp_path / "r.json"
+    rc = main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--report", str(report), "--no-progress"])
+    assert rc == 3
+    data = json.loads(report.read_text())
+    assert data["failures"] == [{"frame": 2, "error": "RuntimeError: injected failure"}]
+    assert "fully obscured" in capsys.readouterr().out
+
+
+def test_unknown_detector_and_missing_model_errors(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ANON_MODEL_DIR", str(tmp_path / "empty"))
+    clip = make_clip(tmp_path / "c.mp4", frames=2)
+    rc = main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--targets", "person",
+               "--person-detector", "yolox-s", "--no-progress"])
+    assert rc == 2
+    assert "anon models pull yolox-s" in capsys.readouterr().err
