@@ -5,5 +5,9 @@
 """
 
 from anon_core.synth.cache import cache_dir, ensure_sample
+from anon_core.synth.emotions import EMOTIONS
+from anon_core.synth.people import PersonInfo, load_people
+from anon_core.synth.writer import FaceTruth, SampleScene, load_faces, sample_paths
 
-__all__ = ["cache_dir", "ensure_sample"]
+__all__ = ["EMOTIONS", "FaceTruth", "PersonInfo", "SampleScene", "cache_dir", "ensure_sample", "load_faces",
+           "load_people", "sample_paths"]
