@@ -76,7 +76,7 @@ def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Re
         progress.close()
         source.close()
     report.seconds = time.perf_counter() - start
-    if not report.frames:
+    if not report.frame_count:
         raise MediaError(f"{report.input.get('path')}: no frames to process")
     return report
 

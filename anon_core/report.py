@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from anon_core.atomic import publish, temp_beside
 from anon_core.models.checksums import sha256_file
 
 SCHEMA = "anonymize-first/report/v1"
@@ -25,42 +26,64 @@ def _version(name: str) -> str | None:
         return None
 
 
+MAX_FAILURES_LISTED = 1000
+
+
 @dataclass
 class Report:
+    """Per-frame entries are spooled to a temporary file (JSON lines), not kept in memory, so a
+    long video's report costs constant memory until it is written out."""
+
     kind: str  # image | video | frames | stream
     input: dict = field(default_factory=dict)
     output: dict = field(default_factory=dict)
     pipeline: dict = field(default_factory=dict)
-    frames: list = field(default_factory=list)
     failures: list = field(default_factory=list)
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
+    frame_count: int = 0
+    failed_frames: int = 0
+    _regions: int = 0
+    _by_origin: dict = field(default_factory=dict)
+    _detector_runs: int = 0
+    _spool: tempfile.SpooledTemporaryFile = field(
+        default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8"))
 
     def add(self, result) -> None:
         entry = result.record()
-        self.frames.append(entry)
+        self._spool.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        self.frame_count += 1
+        self._detector_runs += bool(entry["detected"])
+        for r in entry["regions"]:
+            self._regions += 1
+            origin = r.get("origin", "detected")
+            self._by_origin[origin] = self._by_origin.get(origin, 0) + 1
         if result.error:
-            self.failures.append({"frame": result.index, "error": result.error})
+            self.failed_frames += 1
+            if len(self.failures) < MAX_FAILURES_LISTED:
+                self.failures.append({"frame": result.index, "error": result.error})
+
+    def iter_frames(self):
+        self._spool.flush()
+        self._spool.seek(0)
+        for line in self._spool:
+            yield json.loads(line)
+        self._spool.seek(0, os.SEEK_END)
 
     @property
-    def frame_count(self) -> int:
-        return len(self.frames)
+    def frames(self) -> list[dict]:
+        return list(self.iter_frames())
 
     @property
     def fps(self) -> float:
         return self.frame_count / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> dict:
-        regions = [r for f in self.frames for r in f["regions"]]
-        by_origin: dict[str, int] = {}
-        for r in regions:
-            by_origin[r.get("origin", "detected")] = by_origin.get(r.get("origin", "detected"), 0) + 1
         return {"frames": self.frame_count, "seconds": round(self.seconds, 3), "fps": round(self.fps, 2),
-                "regions": len(regions), "regions_by_origin": by_origin,
-                "detector_runs": sum(1 for f in self.frames if f["detected"]),
-                "failed_frames": len(self.failures)}
+                "regions": self._regions, "regions_by_origin": dict(self._by_origin),
+                "detector_runs": self._detector_runs, "failed_frames": self.failed_frames}
 
-    def to_dict(self) -> dict:
+    def header(self) -> dict:
         return {
             "schema": SCHEMA,
             "kind": self.kind,
@@ -73,19 +96,25 @@ class Report:
             "pipeline": self.pipeline,
             "summary": self.summary(),
             "failures": self.failures,
-            "frames": self.frames,
         }
 
+    def to_dict(self) -> dict:
+        return self.header() | {"frames": self.frames}
+
     def write(self, path: str | Path) -> None:
+        """Stream the report to `path` (atomically: temp file, then rename)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+        tmp = temp_beside(path)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.to_dict(), f, indent=1, default=str)
-            os.replace(tmp, path)
+            with open(tmp, "w", encoding="utf-8") as f:
+                head = json.dumps(self.header(), indent=1, default=str)
+                f.write(head[:-2] + ',\n "frames": [')
+                for i, entry in enumerate(self.iter_frames()):
+                    f.write(("," if i else "") + "\n  " + json.dumps(entry, separators=(",", ":")))
+                f.write("\n ]\n}\n")
+            publish(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from anon_core.atomic import publish, temp_beside
 from anon_core.media.errors import MediaError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
@@ -101,12 +101,10 @@ def write_image(path: str | Path, img_bgr: np.ndarray, quality: int = 92) -> Non
     if suffix not in IMAGE_SUFFIXES:
         raise MediaError(f"{path}: unknown image type {suffix!r}; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
     data = encode_image(img_bgr, ".jpg" if suffix == ".jpeg" else suffix, quality)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".part")
+    tmp = temp_beside(path)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
+        tmp.write_bytes(data)
+        publish(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

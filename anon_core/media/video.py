@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -18,6 +17,7 @@ import av
 import cv2
 import numpy as np
 
+from anon_core.atomic import publish, temp_beside
 from anon_core.media.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -178,9 +178,7 @@ class VideoWriter:
         self.fps = Fraction(fps).limit_denominator(1001)
         self.audio_from = Path(audio_from) if audio_from else None
         self.options = options or EncodeOptions()
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".part.mp4")
-        os.close(fd)
-        self._tmp = Path(tmp)
+        self._tmp = temp_beside(self.path, ".part.mp4")
         self._container = av.open(str(self._tmp), "w", format="mp4")
         self._stream = None
         self._audio = None
@@ -251,7 +249,7 @@ class VideoWriter:
                 self._copy_audio()
             self._container.close()
             self._container = None
-            os.replace(self._tmp, self.path)
+            publish(self._tmp, self.path)
         except BaseException:
             self.abort()
             raise

@@ -141,3 +141,32 @@ def test_unknown_detector_and_missing_model_errors(tmp_path, monkeypatch, capsys
                "--person-detector", "yolox-s", "--no-progress"])
     assert rc == 2
     assert "anon models pull yolox-s" in capsys.readouterr().err
+
+
+def test_memory_stays_bounded_on_long_videos(tmp_path):
+    """Peak traced memory after frames 150-400 is no higher than after frames 50-150:
+    frames are streamed and report entries are spooled to disk, nothing accumulates per frame."""
+    import tracemalloc
+
+    from anon_core.jobs import JobOptions, anonymize_video
+    from anon_core.pipeline import Pipeline, PipelineConfig
+
+    clip = make_clip(tmp_path / "long.mp4", frames=400, size=(192, 144), fps=50)
+    peaks = {}
+
+    def probe_memory(result):
+        if result.index == 50:
+            tracemalloc.reset_peak()
+        elif result.index in (150, 399):
+            peaks[result.index] = tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        report = anonymize_video(clip, tmp_path / "o.mp4", Pipeline(PipelineConfig(detect_every=10)),
+                                 JobOptions(on_frame=probe_memory, report_path=tmp_path / "r.json"))
+    finally:
+        tracemalloc.stop()
+    assert report.frame_count == 400
+    growth = peaks[399] - peaks[150]
+    assert growth < 256 * 1024, f"memory grew by {growth / 1024:.0f} KiB over 250 frames"
+    assert len(json.loads((tmp_path / "r.json").read_text())["frames"]) == 400
