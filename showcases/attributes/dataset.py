@@ -15,14 +15,10 @@ import cv2
 import numpy as np
 
 from anon_core.detections import Detections
+from anon_core.synth.emotions import EMOTIONS
 
 #: the 16 expressions of an openpeople emotions sheet, row by row (as printed under each cell)
-SHEET_EXPRESSIONS = (
-    "neutral", "happy", "sad", "angry",
-    "surprised", "disgusted", "scared", "confused",
-    "smug", "flirty", "thoughtful", "pensive",
-    "exhausted", "shocked", "playful", "determined",
-)
+SHEET_EXPRESSIONS = EMOTIONS
 #: sheet expressions whose FER-2013 class is clear; the others (confused, smug, ...) have none
 SHEET_TO_FER = {
     "neutral": "neutral", "happy": "happy", "sad": "sad", "angry": "angry", "surprised": "surprise",

@@ -205,20 +205,27 @@ class EmotionNet:
 
     labels = FER_LABELS
 
-    def __init__(self, path: str | Path | None = None, batch_size: int = 64):
+    def __init__(self, path: str | Path | None = None, batch_size: int = 64, threads: int | None = 1):
         self.path = hdf5_path() if path is None else Path(path)
         self.model = build_from_hdf5(self.path)
         self.batch_size = batch_size
+        self.threads = threads  # the net is tiny: one torch thread is fastest, and avoids spinning on busy CPUs
 
     def probabilities(self, gray_faces: np.ndarray) -> np.ndarray:
         gray_faces = np.asarray(gray_faces)
         if gray_faces.ndim != 3 or gray_faces.shape[1:] != (INPUT_SIZE, INPUT_SIZE):
             raise ValueError(f"expected (N, 64, 64) grayscale faces, got {gray_faces.shape}")
         out = []
-        with torch.inference_mode():
-            for start in range(0, len(gray_faces), self.batch_size):
-                x = torch.from_numpy(preprocess(gray_faces[start:start + self.batch_size]))
-                out.append(self.model(x).numpy())
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            with torch.inference_mode():
+                for start in range(0, len(gray_faces), self.batch_size):
+                    x = torch.from_numpy(preprocess(gray_faces[start:start + self.batch_size]))
+                    out.append(self.model(x).numpy())
+        finally:
+            torch.set_num_threads(previous)
         return np.concatenate(out) if out else np.zeros((0, len(FER_LABELS)), np.float32)
 
 
