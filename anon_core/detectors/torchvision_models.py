@@ -14,6 +14,8 @@ thresholded at 0.5 into frame-sized bool masks; Keypoint R-CNN's 17 COCO keypoin
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,15 +40,23 @@ class Variant:
     builder: str  # function in torchvision.models.detection
     weights: str  # weights enum in torchvision.models.detection
     family: str  # "rcnn" (roi_heads), "dense" (RetinaNet/FCOS/SSD: model.score_thresh)
+    # file name of `<weights>.DEFAULT.url`, kept here so that listing availability does not import torch
+    # (a test checks it against torchvision's enum)
+    filename: str
 
 
 VARIANTS = {
-    "fasterrcnn-v2": Variant("fasterrcnn_resnet50_fpn_v2", "FasterRCNN_ResNet50_FPN_V2_Weights", "rcnn"),
-    "retinanet-v2": Variant("retinanet_resnet50_fpn_v2", "RetinaNet_ResNet50_FPN_V2_Weights", "dense"),
-    "fcos": Variant("fcos_resnet50_fpn", "FCOS_ResNet50_FPN_Weights", "dense"),
-    "ssdlite": Variant("ssdlite320_mobilenet_v3_large", "SSDLite320_MobileNet_V3_Large_Weights", "dense"),
-    "maskrcnn-v2": Variant("maskrcnn_resnet50_fpn_v2", "MaskRCNN_ResNet50_FPN_V2_Weights", "rcnn"),
-    "keypointrcnn": Variant("keypointrcnn_resnet50_fpn", "KeypointRCNN_ResNet50_FPN_Weights", "rcnn"),
+    "fasterrcnn-v2": Variant("fasterrcnn_resnet50_fpn_v2", "FasterRCNN_ResNet50_FPN_V2_Weights", "rcnn",
+                             "fasterrcnn_resnet50_fpn_v2_coco-dd69338a.pth"),
+    "retinanet-v2": Variant("retinanet_resnet50_fpn_v2", "RetinaNet_ResNet50_FPN_V2_Weights", "dense",
+                            "retinanet_resnet50_fpn_v2_coco-5905b1c5.pth"),
+    "fcos": Variant("fcos_resnet50_fpn", "FCOS_ResNet50_FPN_Weights", "dense", "fcos_resnet50_fpn_coco-99b0c9b7.pth"),
+    "ssdlite": Variant("ssdlite320_mobilenet_v3_large", "SSDLite320_MobileNet_V3_Large_Weights", "dense",
+                       "ssdlite320_mobilenet_v3_large_coco-a79551df.pth"),
+    "maskrcnn-v2": Variant("maskrcnn_resnet50_fpn_v2", "MaskRCNN_ResNet50_FPN_V2_Weights", "rcnn",
+                           "maskrcnn_resnet50_fpn_v2_coco-73cbd019.pth"),
+    "keypointrcnn": Variant("keypointrcnn_resnet50_fpn", "KeypointRCNN_ResNet50_FPN_Weights", "rcnn",
+                            "keypointrcnn_resnet50_fpn_coco-fc266e95.pth"),
 }
 
 
@@ -63,12 +73,19 @@ def default_weights(name: str):
     return getattr(detection, _variant(name).weights).DEFAULT
 
 
+def hub_dir() -> Path:
+    """torch.hub.get_dir(), without importing torch when it is not loaded yet (same rule as torch.hub:
+    $TORCH_HOME/hub, else $XDG_CACHE_HOME/torch/hub, else ~/.cache/torch/hub)."""
+    if "torch" in sys.modules:
+        return Path(sys.modules["torch"].hub.get_dir())
+    home = os.environ.get("TORCH_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.join("~", ".cache")), "torch")
+    return Path(os.path.expanduser(home)) / "hub"
+
+
 def weights_file(name: str) -> Path:
     """Where torchvision caches the DEFAULT weights of a variant (it may not exist yet)."""
-    import torch
-
-    url = default_weights(name).url
-    return Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+    return hub_dir() / "checkpoints" / _variant(name).filename
 
 
 def weights_present(name: str) -> bool:

@@ -4,6 +4,9 @@ COCO weights are not downloaded in tests (no internet); the accuracy of the pret
 torchvision's.  These tests check what our adapter adds: BGR -> RGB tensors, threshold, labels, masks at
 frame size, keypoints as landmarks, the missing-weights error."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -78,6 +81,17 @@ def test_missing_weights_say_how_to_get_them(tmp_path, monkeypatch):
     assert availability("fasterrcnn-v2") == "missing"
     with pytest.raises(ModelUnavailableError, match="anon models pull fasterrcnn-v2"):
         create_detector("fasterrcnn-v2")
+
+
+def test_weight_file_names_match_torchvision(monkeypatch, tmp_path):
+    import torch
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    for name in tv.VARIANTS:
+        assert tv.default_weights(name).url.endswith("/" + tv.VARIANTS[name].filename)
+        assert tv.weights_file(name).parent == Path(torch.hub.get_dir()) / "checkpoints"
+    monkeypatch.delitem(sys.modules, "torch")  # the rule used before torch is imported gives the same dir
+    assert tv.hub_dir() == Path(torch.hub.get_dir()) == tmp_path / "hub"
 
 
 def test_unknown_variant():
