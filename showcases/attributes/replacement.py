@@ -5,14 +5,17 @@ Donors come from the openpeople emotion sheets (10 people x 16 expressions).  Fo
 
 1. estimates (sex, age, emotion) are read from `dets.data` when the pipeline attached them (computed on
    the raw frame), otherwise estimated here;
-2. a donor person is chosen: never the source's own identity (known `dets.data["person_id"]`, or any
-   person whose reference embedding is within 0.6 of the source face when `identity_guard` is on), then
-   same sex, then the nearest age band, then the person farthest from the source in embedding space;
-   the expression cell is the sheet expression for the estimated FER emotion; a tracked face keeps
-   its donor for the life of its track;
+2. donor people are ranked: never the source's own identity (known `dets.data["person_id"]`), then
+   same sex, then no look-alike (reference embedding within 0.6 of the source face, when
+   `identity_guard` is on), then the nearest age band, then farthest from the source in embedding space; the
+   expression cell is the sheet expression for the estimated FER emotion; a tracked face keeps its
+   donor for the life of its track;
 3. the donor face is similarity-aligned to the target's 5 landmarks (cv2.estimateAffinePartial2D),
    colour-matched in LAB to the target face, and alpha-blended with a feathered ellipse over a blurred
-   underlay (so no sharp original pixels survive at the mask's edge).
+   underlay (so no sharp original pixels survive at the mask's edge);
+4. with `identity_guard`, the result is checked with the same dlib face recogniser: if it still lies
+   within 0.6 + `guard_margin` of the source face, the next donor is tried (up to `max_tries`), and
+   the farthest attempt is kept.
 
 Fail closed: a face that cannot be replaced is filled instead.
 """
@@ -28,6 +31,7 @@ from anon_core.anonymize.catalog import ANONYMIZERS
 from anon_core.anonymize.regions import Blur, Fill
 from anon_core.detections import Detections
 from showcases.attributes.dataset import SHEET_TO_FER, age_band, band_of_range, openpeople_faces
+from showcases.attributes.reid import REID_THRESHOLD
 
 #: FER class -> the sheet expression used as donor cell
 FER_TO_SHEET = {}
@@ -81,23 +85,22 @@ class FaceBank:
                 return d
         return next(d for d in self.donors if d.person_id == person_id and d.expression == "neutral")
 
-    def choose_person(self, sex: str, age: float, exclude: set[str], embedding: np.ndarray | None = None,
-                      threshold: float = 0.6) -> str:
-        """Donor identity: not excluded / not look-alike, same sex, nearest age band, farthest embedding."""
+    def rank_people(self, sex: str, age: float, exclude: set[str], embedding: np.ndarray | None = None,
+                    threshold: float = 0.6) -> list[str]:
+        """Donor identities, best first: not excluded, same sex, not a look-alike of the source (reference
+        embedding within `threshold`), nearest age band, then farthest from the source's embedding."""
         info = {d.person_id: (d.sex, d.band) for d in self.donors}
         dist = {}
         if embedding is not None and self.references:
             dist = {p: float(np.linalg.norm(self.references[p] - embedding)) for p in info if p in self.references}
-        candidates = [p for p in info if p not in exclude and dist.get(p, np.inf) >= threshold]
-        if not candidates:
-            candidates = [p for p in info if p not in exclude] or list(info)
         band = age_band(float(age))
 
         def key(p):
             s, b = info[p]
-            return (s != sex, abs(b - band), -dist.get(p, 0.0), p)
+            return (p in exclude, s != sex, dist.get(p, np.inf) < threshold, abs(b - band), -dist.get(p, 0.0), p)
 
-        return min(candidates, key=key)
+        ranked = sorted(info, key=key)
+        return [p for p in ranked if p not in exclude] or ranked
 
 
 def _ellipse_mask(shape: tuple[int, int], box: np.ndarray, grow: float = 1.04) -> np.ndarray:
@@ -135,6 +138,8 @@ class SyntheticFace:
 
     def __init__(self, bank: FaceBank | None = None, identity_guard: bool = True, feather: float = 0.08,
                  padding: float = 0.15, estimator=None, embedder=None):
+        self.max_tries = 3
+        self.guard_margin = 0.05
         self.bank = bank
         self.identity_guard = identity_guard
         self.feather = feather
@@ -178,33 +183,48 @@ class SyntheticFace:
     def apply(self, frame: np.ndarray, dets: Detections) -> np.ndarray:
         if not len(dets):
             return frame.copy()
-        bank = self._bank()
+        self._bank()
         out = self._underlay.apply(frame, dets)
         try:
             sex, age, emotion = self._attributes(frame, dets)
             embedder = self._embedder_or_none()
-            embeddings = embedder(frame, dets) if embedder is not None and bank.references else None
+            embeddings = embedder(frame, dets) if embedder is not None else None
         except Exception:  # estimation failed: fail closed for every face
             return self._fallback.apply(frame, dets)
         for i in range(len(dets)):
             try:
-                person = self._person_for(dets, i, str(sex[i]), float(age[i]),
-                                          None if embeddings is None else embeddings[i])
-                donor = bank.donor(person, FER_TO_SHEET.get(str(emotion[i]), "neutral"))
-                out = self._paste(out, frame, dets[i], donor)
+                out = self._replace_one(out, frame, dets, i, (str(sex[i]), float(age[i]), str(emotion[i])),
+                                        None if embeddings is None else embeddings[i])
             except Exception:
                 out = self._fallback.apply(out, dets[i])
         return out
 
-    def _person_for(self, dets: Detections, i: int, sex: str, age: float, embedding) -> str:
+    def _replace_one(self, out, frame, dets: Detections, i: int, attrs, embedding) -> np.ndarray:
+        from showcases.attributes.faces import dlib_boxes
+
+        sex, age, emotion = attrs
+        bank = self._bank()
+        row = dets[i]
         track = int(dets.track_ids[i]) if dets.track_ids is not None else -1
+        expression = FER_TO_SHEET.get(emotion, "neutral")
         if track >= 0 and track in self._track_person:
-            return self._track_person[track]
+            return self._paste(out, frame, row, bank.donor(self._track_person[track], expression))
         exclude = {str(dets.data["person_id"][i])} if "person_id" in dets.data else set()
-        person = self._bank().choose_person(sex, age, exclude, embedding)
+        ranked = bank.rank_people(sex, age, exclude, embedding)
+        best, best_d, best_p = None, -1.0, ranked[0]
+        for person in ranked[: self.max_tries if embedding is not None else 1]:
+            candidate = self._paste(out, frame, row, bank.donor(person, expression))
+            if embedding is None:
+                best, best_p = candidate, person
+                break
+            d = float(np.linalg.norm(self._embedder.embed_at(candidate, dlib_boxes(row))[0] - embedding))
+            if d > best_d:
+                best, best_d, best_p = candidate, d, person
+            if d >= REID_THRESHOLD + self.guard_margin:
+                break
         if track >= 0:
-            self._track_person[track] = person
-        return person
+            self._track_person[track] = best_p
+        return best
 
     def reset(self) -> None:
         self._track_person.clear()
@@ -232,7 +252,7 @@ class SyntheticFace:
         alpha = cv2.GaussianBlur(cv2.erode(mask, None, iterations=max(1, int(sigma))), (0, 0), sigma)[..., None]
         warped = _colour_match(warped, raw[y1:y2, x1:x2], mask)
         roi = out[y1:y2, x1:x2].astype(np.float32)
-        out = out.copy() if out is raw else out
+        out = out.copy()
         out[y1:y2, x1:x2] = np.clip(alpha * warped + (1 - alpha) * roi, 0, 255).astype(np.uint8)
         return out
 

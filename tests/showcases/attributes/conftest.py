@@ -45,8 +45,3 @@ def face_bank(people, face_detector, embedder):
 
     return FaceBank.build(face_detector, people=people, embedder=embedder)
 
-
-def subsample(faces, n: int):
-    """n faces spread evenly over the list (people and expressions interleave in it)."""
-    step = max(1, len(faces) // n)
-    return faces[::step][:n]
