@@ -1,0 +1,190 @@
+"""The rows of the benchmark table: bounds (Null, Perfect, Perfect black), detectors, detector +
+tracker every N (the engine Pipeline) and external references (deface).
+
+A method is run over a Sequence and yields, per frame, (output frame, anonymized regions or None,
+count).  Regions None means "no boxes known" (external tools): the metrics then use the pixels that
+changed between input and output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from anon_core.anonymize.policy import Policy
+from anon_core.bench.data import Sequence
+from anon_core.detections import Detections
+
+
+@dataclass(frozen=True)
+class Style:
+    """How rows anonymize: the bench default is a box with no padding, like the ground truth."""
+
+    method: str = "blur"
+    shape: str = "box"
+    padding: float = 0.0
+
+    def policy(self, target: str, method: str | None = None) -> Policy:
+        return Policy.uniform((target,), method or self.method, shape=self.shape, padding=self.padding)
+
+
+@dataclass
+class FrameOut:
+    frame: np.ndarray
+    regions: Detections | None  # None: unknown, use changed pixels
+    count: int | None  # objects reported on this frame; None = count the anonymized blobs
+
+
+class Method:
+    name = "method"
+    kind = "detector"
+    region_shape = "box"
+    padding = 0.0
+
+    def run(self, seq: Sequence, frames: Iterator[np.ndarray]) -> Iterator[FrameOut]:
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        return {}
+
+    def warmup(self, frame: np.ndarray) -> None:
+        """Run the model once before timing (lazy initialisation, autotuning)."""
+
+
+class NullMethod(Method):
+    name, kind = "Null (anonymizes nothing)", "bound"
+
+    def run(self, seq, frames):
+        for frame in frames:
+            yield FrameOut(frame.copy(), Detections.empty(), 0)
+
+
+class PerfectMethod(Method):
+    """Ground-truth boxes, blurred (or filled black): the upper bound of every metric."""
+
+    kind = "bound"
+
+    def __init__(self, style: Style, black: bool = False):
+        self.name = "Perfect black (GT boxes, solid fill)" if black else "Perfect (GT boxes, blurred)"
+        self.method = "fill" if black else style.method
+
+    def run(self, seq, frames):
+        policy = Policy.uniform((seq.target,), self.method, shape="box", padding=0.0)
+        for i, frame in enumerate(frames):
+            gt = Detections(seq.gt[i], np.ones(len(seq.gt[i])), seq.target)
+            yield FrameOut(policy.apply(frame, gt), gt, len(gt))
+
+
+class DetectorMethod(Method):
+    """A detector on every frame, no tracker (the thesis's plain detector rows)."""
+
+    def __init__(self, name: str, detector, target: str, style: Style):
+        self.name, self.detector, self.target = name, detector, target
+        self.policy = style.policy(target)
+        self.region_shape, self.padding = style.shape, style.padding
+
+    def describe(self):
+        return self.detector.describe()
+
+    def warmup(self, frame):
+        self.detector(frame)
+
+    def run(self, seq, frames):
+        for frame in frames:
+            dets = self.detector(frame)
+            dets = dets[dets.labels == self.target]
+            yield FrameOut(self.policy.apply(frame, dets), dets, len(dets))
+
+
+class PipelineMethod(Method):
+    """The engine: detector every N frames + tracker + temporal hold (anon_core.pipeline.Pipeline)."""
+
+    kind = "tracker"
+
+    def __init__(self, name: str, detector, target: str, style: Style, every, hold_frames: int = 8):
+        from anon_core.pipeline import Pipeline, PipelineConfig
+
+        self.name = name
+        self.target = target
+        config = PipelineConfig(targets=(target,), detect_every=every, hold_frames=hold_frames,
+                                method=style.method, shape=style.shape, padding=style.padding,
+                                **{f"{target}_detector": detector.info.name})
+        self.pipeline = Pipeline(config, detectors={target: detector})
+        self.region_shape, self.padding = style.shape, style.padding
+
+    def describe(self):
+        return self.pipeline.describe()
+
+    def warmup(self, frame):
+        self.pipeline.detectors[self.target](frame)
+
+    def run(self, seq, frames):
+        self.pipeline.reset()
+        for frame in frames:
+            res = self.pipeline.process(frame)
+            regions = res.regions
+            live = regions.origin != "held" if regions.origin is not None else np.ones(len(regions), bool)
+            yield FrameOut(res.frame, regions, int(live.sum()))
+
+
+class DefaceMethod(Method):
+    """`deface` (CenterFace + ellipse blur) run as a subprocess on the same input; timed as a whole."""
+
+    name, kind = "deface (reference)", "reference"
+
+    def __init__(self, extra_args: tuple[str, ...] = ()):
+        self.extra_args = tuple(extra_args)
+        self.seconds = 0.0
+
+    @staticmethod
+    def command() -> list[str]:
+        exe = shutil.which("deface")
+        return [exe] if exe else [sys.executable, "-m", "deface.deface"]
+
+    def describe(self):
+        from importlib.metadata import version
+
+        return {"tool": "deface", "version": version("deface"), "args": list(self.extra_args)}
+
+    def run(self, seq, frames):
+        frames = list(frames)
+        with tempfile.TemporaryDirectory(prefix="anon-bench-deface-") as tmp:
+            tmp = Path(tmp)
+            if seq.video is not None:
+                out_path = tmp / "out.mp4"
+                t0 = time.perf_counter()
+                _run([*self.command(), *self.extra_args, "-o", str(out_path), str(seq.video)])
+                self.seconds = time.perf_counter() - t0
+                from anon_core.media.video import VideoReader
+
+                with VideoReader(out_path) as reader:
+                    outs = list(reader.frames())
+            else:
+                src = tmp / "in"
+                src.mkdir()
+                names = [f"{i:06d}{p.suffix.lower()}" for i, p in enumerate(seq.images[: len(frames)])]
+                for name, p in zip(names, seq.images):
+                    shutil.copyfile(p, src / name)
+                t0 = time.perf_counter()
+                _run([*self.command(), *self.extra_args, str(src)])
+                self.seconds = time.perf_counter() - t0
+                outs = [cv2.imread(str(src / (Path(n).stem + "_anonymized" + Path(n).suffix))) for n in names]
+        for raw, out in zip(frames, outs):
+            if out is None or out.shape != raw.shape:
+                raise RuntimeError("deface produced no/mismatched output; run it by hand to see why")
+            yield FrameOut(out, None, None)
+
+
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:2])} ... failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")

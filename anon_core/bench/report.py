@@ -1,0 +1,81 @@
+"""Write a bench result as JSON and as a Markdown table (the README/thesis layout)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+COLUMNS = [("name", "Model / setting"), ("fps", "FPS"), ("ms_per_frame", "ms/frame"), ("iou_pb", "IoU pB"),
+           ("iou_pc", "IoU pC"), ("recall90", "Recall@90%"), ("count_rmse", "Count RMSE")]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_json(result: dict, path: str | Path) -> None:
+    _atomic_write(Path(path), json.dumps(_clean(result), indent=2, default=str) + "\n")
+
+
+def load_json(path: str | Path) -> dict:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "rows" not in data:
+        raise ValueError(f"{path} is not an `anon bench` result (no 'rows'); produce one with anon bench --json")
+    return data
+
+
+def _fmt(key: str, value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if key == "name":
+        return str(value)
+    if key in ("fps", "ms_per_frame"):
+        return f"{value:.1f}"
+    return f"{value:.3f}" if key == "count_rmse" else f"{value:.2f}"
+
+
+def to_markdown(result: dict) -> str:
+    ds, hw = result.get("dataset", {}), result.get("hardware", {})
+    lines = [f"### anon bench: {ds.get('name', '?')} ({ds.get('target', '?')}s, {ds.get('frames', '?')} frames, "
+             f"{ds.get('gt_boxes', '?')} ground-truth boxes)", ""]
+    lines.append("| " + " | ".join(h for _, h in COLUMNS) + " |")
+    lines.append("|" + "|".join("---" if k == "name" else "---:" for k, _ in COLUMNS) + "|")
+    for row in result.get("rows", []):
+        lines.append("| " + " | ".join(_fmt(k, row.get(k)) for k, _ in COLUMNS) + " |")
+    lines.append("")
+    device = hw.get("gpu") if hw.get("device", "cpu") != "cpu" and hw.get("gpu") else None
+    lines.append(f"Hardware: {hw.get('cpu', '?')} ({hw.get('affinity') or hw.get('cpu_count')} cores usable)"
+                 + (f", GPU {device}" if device else "") + f"; device {hw.get('device', 'cpu')}; "
+                 f"onnxruntime {hw.get('onnxruntime')}, torch {hw.get('torch')}, OpenCV {hw.get('cv2')}.")
+    style = result.get("config", {}).get("style", {})
+    if style:
+        lines.append(f"Anonymization: {style.get('method')} over {style.get('shape')} regions, "
+                     f"padding {style.get('padding')}. FPS is end to end (decode, detect/track, anonymize, encode).")
+    notes = [f"{r['name']}: {r['note']}" for r in result.get("rows", []) if r.get("note")]
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    if result.get("skipped"):
+        lines += ["", "Skipped:"] + [f"- {s['name']}: {s['reason']}" for s in result["skipped"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(result: dict, path: str | Path) -> None:
+    _atomic_write(Path(path), to_markdown(result))

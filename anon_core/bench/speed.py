@@ -1,0 +1,144 @@
+"""`anon bench speed`: end-to-end face anonymization throughput of a video (decode, detect,
+anonymize, encode) for our engine and for `deface --scale 640x360` on the same clip, in one run,
+plus each tool's face recall measured the same way on its output video.
+
+Recall: share of ground-truth face boxes (per frame) of which at least 90 % of the pixels are
+anonymized, the anonymized pixels being those that changed between the input and the output
+frame (anon_core.metrics.changed_mask), so both tools are judged from their videos alone.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from anon_core.bench.methods import DefaceMethod
+from anon_core.bench.runner import hardware
+from anon_core.metrics import changed_mask, covered_fraction
+
+
+@dataclass
+class SpeedConfig:
+    clip: Path | None = None  # a video; face GT from faces.jsonl beside it (synthetic samples) if present
+    synth: str | None = "webcam"  # used when clip is None: ensure_sample(kind, size=size, seconds=seconds)
+    size: tuple[int, int] = (1280, 720)
+    seconds: float = 10.0
+    detect_every: str | int = "auto"
+    face_detector: str = "centerface"
+    deface_scale: str = "640x360"
+    deface: bool = True
+    recall: bool = True
+
+
+def _clip_and_gt(cfg: SpeedConfig):
+    if cfg.clip is not None:
+        clip = Path(cfg.clip)
+        faces = clip.parent / "faces.jsonl"
+        return clip, faces if faces.is_file() else None
+    from anon_core.synth import ensure_sample
+
+    sample = ensure_sample(cfg.synth, size=tuple(cfg.size), seconds=cfg.seconds)
+    return Path(sample.video), Path(sample.faces)
+
+
+def face_recall(raw_clip: Path, out_clip: Path, faces_path: Path) -> dict:
+    """Covered recall of GT faces in `out_clip` (changed pixels vs `raw_clip`, decoded frame by frame)."""
+    from anon_core.media.video import VideoReader
+    from anon_core.synth import load_faces
+
+    faces = load_faces(faces_path)
+    covered, total, frames = 0, 0, 0
+    with VideoReader(raw_clip) as a, VideoReader(out_clip) as b:
+        for i, (raw, out) in enumerate(zip(a.frames(), b.frames())):
+            gt = faces.at(i + 1).xyxy
+            frames += 1
+            if not len(gt):
+                continue
+            frac = covered_fraction(gt, changed_mask(raw, out))
+            covered += int(np.count_nonzero(frac >= 0.9 - 1e-9))
+            total += len(gt)
+    return {"recall90": covered / total if total else None, "faces": total, "frames": frames}
+
+
+def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> dict:
+    from anon_core.jobs import JobOptions, anonymize_video
+    from anon_core.pipeline import Pipeline, PipelineConfig
+
+    pipe = Pipeline(PipelineConfig(targets=("face",), face_detector=cfg.face_detector,
+                                   detect_every=cfg.detect_every))
+    t0 = time.perf_counter()
+    report = anonymize_video(clip, out, pipe, JobOptions(progress=False))
+    seconds = time.perf_counter() - t0
+    frames = _frames(report, out)
+    return {"tool": "anon", "seconds": seconds, "frames": frames, "fps": frames / seconds,
+            "settings": {"detect_every": cfg.detect_every, "face_detector": cfg.face_detector},
+            "note": "wall time of anonymize_video incl. pipeline construction excluded, model already loaded"}
+
+
+def _frames(report, out: Path) -> int:
+    from anon_core.media.video import probe
+
+    n = probe(out).frame_count
+    return int(n) if n else 0
+
+
+def run_deface(cfg: SpeedConfig, clip: Path, out: Path) -> dict:
+    cmd = [*DefaceMethod.command(), "--scale", cfg.deface_scale, "-o", str(out), str(clip)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"deface failed ({proc.returncode}): {proc.stderr.strip()[-400:]}")
+    frames = _frames(None, out)
+    return {"tool": "deface", "command": " ".join(["deface", *cmd[-5:]]), "seconds": seconds, "frames": frames,
+            "fps": frames / seconds, "note": "subprocess wall time incl. interpreter start-up and model load"}
+
+
+def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
+    clip, faces = _clip_and_gt(cfg)
+    from anon_core.media.video import probe
+
+    info = probe(clip)
+    result: dict = {"clip": str(clip), "size": [info.width, info.height], "fps_in": info.fps,
+                    "frames": info.frame_count, "hardware": hardware("cpu")}
+    with tempfile.TemporaryDirectory(prefix="anon-speed-") as tmp:
+        work = Path(keep_dir) if keep_dir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        ours_out, deface_out = work / "anon.mp4", work / "deface.mp4"
+        result["ours"] = run_ours(cfg, clip, ours_out)
+        if cfg.deface:
+            result["deface"] = run_deface(cfg, clip, deface_out)
+        if cfg.recall and faces is not None:
+            result["ours"].update(face_recall(clip, ours_out, faces))
+            if cfg.deface:
+                result["deface"].update(face_recall(clip, deface_out, faces))
+    ours, ref = result["ours"], result.get("deface")
+    goals = {"fps_at_least_30": ours["fps"] >= 30}
+    if ref:
+        result["speedup_vs_deface"] = ours["fps"] / ref["fps"]
+        goals["speedup_at_least_4x"] = result["speedup_vs_deface"] >= 4
+        if ours.get("recall90") is not None and ref.get("recall90") is not None:
+            goals["recall_not_below_deface"] = ours["recall90"] >= ref["recall90"]
+    result["goals"] = goals
+    return result
+
+
+def speed_markdown(result: dict) -> str:
+    rows = [result["ours"]] + ([result["deface"]] if result.get("deface") else [])
+    lines = [f"### anon bench speed: {Path(result['clip']).name} ({result['size'][0]}x{result['size'][1]}, "
+             f"{result['frames']} frames)", "", "| Tool | FPS end to end | seconds | face recall@90% |",
+             "|---|---:|---:|---:|"]
+    for r in rows:
+        rec = r.get("recall90")
+        lines.append(f"| {r['tool']} | {r['fps']:.1f} | {r['seconds']:.1f} | "
+                     f"{'–' if rec is None else f'{rec:.3f}'} |")
+    if "speedup_vs_deface" in result:
+        lines += ["", f"Speed-up vs deface: {result['speedup_vs_deface']:.2f}x"]
+    lines += ["", "Goals: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in result["goals"].items()),
+              f"Hardware: {result['hardware'].get('cpu')} ({result['hardware'].get('affinity')} cores usable)"]
+    return "\n".join(lines) + "\n"
