@@ -15,7 +15,7 @@ Donors come from the openpeople emotion sheets (10 people x 16 expressions).  Fo
    underlay (so no sharp original pixels survive at the mask's edge);
 4. with `identity_guard`, the result is checked with the same dlib face recogniser: if it still lies
    within 0.6 + `guard_margin` of the source face, the next donor is tried (up to `max_tries`), and
-   the farthest attempt is kept.
+   the farthest attempt is kept; if every attempt still matches (< 0.6), the face stays blurred.
 
 Fail closed: a face that cannot be replaced is filled instead.
 """
@@ -222,6 +222,8 @@ class SyntheticFace:
                 best, best_d, best_p = candidate, d, person
             if d >= REID_THRESHOLD + self.guard_margin:
                 break
+        if embedding is not None and best_d < REID_THRESHOLD:
+            return out  # no donor hides this identity: the face stays under the blurred underlay
         if track >= 0:
             self._track_person[track] = best_p
         return best

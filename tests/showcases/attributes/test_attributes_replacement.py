@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from anon_core.anonymize import ANONYMIZERS, Policy
+from showcases.attributes.dataset import SHEET_TO_FER
+from showcases.attributes.emotion_net import FER_LABELS
 from showcases.attributes.reid import distances, reid_rate
 from showcases.attributes.replacement import FER_TO_SHEET, SyntheticFace
 
@@ -30,7 +32,8 @@ def test_same_person_matches_and_other_people_mostly_do_not(embedder, labelled_f
 
 def test_bank_holds_every_person_and_expression(face_bank):
     assert face_bank.people == [f"P{i:03d}" for i in range(1, 11)]
-    assert {d.expression for d in face_bank.donors} == set(FER_TO_SHEET.values())
+    assert {d.expression for d in face_bank.donors} == set(SHEET_TO_FER)  # 8 FER-mappable expressions
+    assert set(FER_TO_SHEET) == set(FER_LABELS) and len(face_bank.donors) == 80
     assert len(face_bank.references) == 10
 
 
