@@ -1,0 +1,38 @@
+"""`anon attributes` on a real photo: JSON figures, anonymized output, errors that say how to fix them."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from anon_core.cli.main import main
+
+
+def test_image_json_and_output(tmp_path, people, capsys):
+    src = tmp_path / "portrait.jpg"
+    img = cv2.imread(people[6].asset_path("studio_portrait"))
+    cv2.imwrite(str(src), cv2.resize(img, (640, 640), interpolation=cv2.INTER_AREA))
+    out, report = tmp_path / "anon.png", tmp_path / "report.json"
+    code = main(["attributes", str(src), "--method", "analyze-then-anonymize", "--method", "pixelate",
+                 "--json", str(report), "-o", str(out)])
+    assert code == 0
+    data = json.loads(report.read_text())
+    assert [m["method"] for m in data["methods"]] == ["analyze-then-anonymize", "pixelate"]
+    assert len(data["faces"]) == 1
+    face = data["faces"][0]
+    assert face["raw"]["sex"] == "male"  # P007
+    assert face["methods"]["analyze-then-anonymize"]["reidentified"] is False
+    assert abs(sum(face["raw"]["emotion_scores"].values()) - 1) < 0.02
+    anon = cv2.imread(str(out))
+    assert anon.shape == (640, 640, 3)
+    centre = np.s_[250:390, 250:390]  # the face is filled: nothing of the raw face there
+    assert np.abs(anon[centre].astype(int) - cv2.imread(str(src))[centre]).mean() > 30
+    assert "re-id" in capsys.readouterr().out
+
+
+def test_missing_input_says_what_to_give(tmp_path, capsys):
+    code = main(["attributes", str(tmp_path / "nope.jpg"), "--json", str(tmp_path / "r.json")])
+    assert code == 2
+    assert "openpeople" in capsys.readouterr().err
