@@ -40,8 +40,9 @@ class PipelineConfig:
     hold_frames: int = 8
     method: str = "blur"
     shape: str = "ellipse"
-    padding: float = 0.15
+    padding: float = 0.3  # an ellipse 1.3x the face box covers > 95 % of the box
     policy: Policy | None = None
+    detect_width: int | None = 1280  # scalable detectors (CenterFace) run at this width; None = native
 
     def __post_init__(self):
         self.targets = tuple(dict.fromkeys(self.targets))
@@ -54,6 +55,8 @@ class PipelineConfig:
                 raise ValueError("detect_every must be >= 1 or 'auto'")
         if self.hold_frames < 0:
             raise ValueError("hold_frames must be >= 0")
+        if self.detect_width is not None and self.detect_width < 32:
+            raise ValueError("detect_width must be at least 32 pixels (or None for native resolution)")
 
     def build_policy(self) -> Policy:
         if self.policy is not None:
@@ -98,6 +101,8 @@ def build_detectors(config: PipelineConfig) -> dict[str, Detector]:
             raise ValueError(f"detector {name!r} does not find {target}s; pick one that does "
                              "(see `anon models list`)")
         options = {} if config.threshold is None else {"threshold": config.threshold}
+        if detector_info(name).scalable:
+            options["input_width"] = config.detect_width
         out[target] = create_detector(name, **options)
     return out
 

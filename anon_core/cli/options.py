@@ -21,6 +21,15 @@ def _every(value: str):
     return n
 
 
+def _width(value: str) -> int | None:
+    if value == "native":
+        return None
+    try:
+        return max(32, int(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use a pixel width such as 640, or 'native'") from None
+
+
 def _targets(value: str) -> tuple[str, ...]:
     items = tuple(v.strip() for v in value.split(",") if v.strip())
     bad = [v for v in items if v not in ("face", "person")]
@@ -37,10 +46,12 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
                    help=f"what to anonymize: face, person or face,person (default {default_targets})")
     g.add_argument("--method", default="blur", choices=ANONYMIZERS.names(), help="anonymization method")
     g.add_argument("--shape", default="ellipse", choices=["box", "ellipse"], help="region shape")
-    g.add_argument("--padding", type=float, default=0.15, help="grow regions by this fraction (default 0.15)")
+    g.add_argument("--padding", type=float, default=0.3, help="grow regions by this fraction (default 0.3)")
     g.add_argument("--face-detector", default="centerface", choices=faces)
     g.add_argument("--person-detector", default="yolox-nano", choices=persons)
     g.add_argument("--threshold", type=float, default=None, help="detection score threshold (default: per model)")
+    g.add_argument("--detect-width", type=_width, default=1280, metavar="PX|native",
+                   help="face detector input width (default 1280; smaller is faster but misses small faces)")
     g.add_argument("--detect-every", type=_every, default=1, metavar="N|auto",
                    help="run detectors every N frames, tracking in between; auto adapts N to motion")
     g.add_argument("--hold", type=int, default=8, metavar="K",
@@ -62,7 +73,8 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
     try:
         return PipelineConfig(targets=targets, face_detector=args.face_detector, person_detector=args.person_detector,
                               threshold=args.threshold, detect_every=args.detect_every, hold_frames=args.hold,
-                              method=args.method, shape=args.shape, padding=args.padding, policy=policy)
+                              method=args.method, shape=args.shape, padding=args.padding, policy=policy,
+                              detect_width=args.detect_width)
     except (ValueError, PolicyError) as exc:
         raise CliError(str(exc)) from None
 

@@ -25,6 +25,7 @@ class DetectorInfo:
     default_threshold: float = 0.5
     weak: str | None = None  # shown in CLI and UI when the model is known to be weak
     extras: tuple[str, ...] = field(default=())  # "landmarks", "masks", "keypoints"
+    scalable: bool = False  # accepts input_width (network input size chosen per call, any scale)
 
     @property
     def finds_faces(self) -> bool:

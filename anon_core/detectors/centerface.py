@@ -65,7 +65,7 @@ def _session(path: Path):
 
 def input_geometry(width: int, height: int, input_width: int | None) -> tuple[int, int, float]:
     """Network input size (multiple of 32) and the scale from frame to network pixels."""
-    scale = input_width / width if input_width else 1.0
+    scale = min(1.0, input_width / width) if input_width else 1.0
     w = max(32, int(np.ceil(width * scale / 32) * 32))
     h = max(32, int(np.ceil(height * scale / 32) * 32))
     return w, h, scale
@@ -88,11 +88,12 @@ def decode(heat, log_scale, offset, lms, threshold: float) -> tuple[np.ndarray, 
 
 
 class CenterFace(Detector):
-    """`CenterFace(input_width=640)` runs the network at 640 px wide (None = native resolution)."""
+    """`CenterFace(input_width=640)` runs the network at 640 px wide; None = native resolution.
+    Frames narrower than input_width are not upscaled."""
 
     info = detector_info("centerface")
 
-    def __init__(self, threshold: float | None = None, input_width: int | None = 640):
+    def __init__(self, threshold: float | None = None, input_width: int | None = 1280):
         super().__init__(threshold)
         self.input_width = input_width
         self.path = onnx_path()
