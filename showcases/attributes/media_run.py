@@ -139,6 +139,9 @@ def emotion_share(timeline: list[dict], window_s: float = 1.0) -> list[dict]:
     return out
 
 
-def mean_or_nan(values) -> float:
-    values = np.asarray(values, float)
-    return float(values.mean()) if len(values) else float("nan")
+def image_from_bytes(data: bytes) -> np.ndarray:
+    """A BGR frame from encoded image bytes (e.g. a browser camera snapshot)."""
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise ValueError("the snapshot is not a decodable image; take it again")
+    return img
