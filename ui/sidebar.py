@@ -1,0 +1,140 @@
+"""The shared sidebar: every page calls `pipeline_settings()` and gets the same PipelineConfig.
+
+Values are kept in st.session_state["anon_settings"] (a plain dict, not widget state, which Streamlit
+drops when a page stops rendering a widget), so they survive page switches within a session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from anon_core.anonymize import ANONYMIZERS, Policy, PolicyError
+from anon_core.detectors import DETECTORS, detector_info
+from anon_core.pipeline import PipelineConfig
+from ui.layout import detector_badge
+
+STORE = "anon_settings"
+WIDGET = "anon_w_"
+EVERY_CHOICES = [1, 2, 3, 4, 6, 8, "auto"]
+DEFAULTS = {
+    "targets": ["face"], "method": "blur", "shape": "ellipse", "face_detector": "centerface",
+    "person_detector": "yolox-nano", "custom_threshold": False, "threshold": 0.4, "detect_every": 1,
+    "hold_frames": 8, "padding": 0.15, "policy_name": None, "policy_text": None,
+}
+
+
+def detectors_for(target: str) -> list[str]:
+    return [n for n in DETECTORS.names() if target in detector_info(n).targets]
+
+
+def current_settings() -> dict:
+    """The persisted sidebar values of this session (defaults filled in)."""
+    store = st.session_state.setdefault(STORE, {})
+    for k, v in DEFAULTS.items():
+        store.setdefault(k, list(v) if isinstance(v, list) else v)
+    return store
+
+
+def _seed(name: str, store: dict, options: list | None = None) -> str:
+    """Widget key for a setting, seeded from the persistent store when the widget is (re)created."""
+    key = WIDGET + name
+    value = store[name]
+    if options is not None and value not in options:
+        value = store[name] = DEFAULTS[name] if DEFAULTS[name] in options else options[0]
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def _keep(name: str, store: dict) -> None:
+    store[name] = st.session_state[WIDGET + name]
+
+
+def pipeline_settings(default_targets: list[str] | None = None,
+                      allowed_targets: tuple[str, ...] = ("face", "person")) -> PipelineConfig:
+    """Render the shared sidebar and return the PipelineConfig it describes."""
+    store = current_settings()
+    if default_targets and not store.get("_touched_targets"):
+        store["targets"] = [t for t in default_targets if t in allowed_targets]
+    with st.sidebar:
+        st.header("Anonymization")
+        key = _seed("targets", store)
+        st.session_state[key] = [t for t in st.session_state[key] if t in allowed_targets]
+        st.multiselect("Targets", list(allowed_targets), key=key, format_func=lambda t: f"{t}s",
+                       on_change=lambda: store.update(_touched_targets=True),
+                       help="What gets anonymized. Everything else stays visible.")
+        _keep("targets", store)
+        if not store["targets"]:
+            st.warning("No target picked: faces are anonymized.")
+        methods = ANONYMIZERS.names()
+        st.selectbox("Method", methods, key=_seed("method", store, methods),
+                     format_func=lambda m: f"{m} — {ANONYMIZERS.info(m)}" if ANONYMIZERS.info(m) else m)
+        _keep("method", store)
+        st.segmented_control("Region shape", ["ellipse", "box"], key=_seed("shape", store, ["ellipse", "box"]))
+        if st.session_state[WIDGET + "shape"] is None:  # segmented control can be deselected
+            st.session_state[WIDGET + "shape"] = store["shape"]
+        _keep("shape", store)
+
+        st.header("Detectors")
+        for target, field in (("face", "face_detector"), ("person", "person_detector")):
+            if target not in store["targets"]:
+                continue
+            names = detectors_for(target)
+            st.selectbox(f"{target.capitalize()} detector", names, key=_seed(field, store, names))
+            _keep(field, store)
+            st.markdown(detector_badge(store[field]))
+            st.caption(detector_info(store[field]).description)
+        st.toggle("Custom detection threshold", key=_seed("custom_threshold", store),
+                  help="Off: each detector's tuned default. Lower finds more (and more false alarms).")
+        _keep("custom_threshold", store)
+        if store["custom_threshold"]:
+            st.slider("Threshold", 0.05, 0.95, step=0.05, key=_seed("threshold", store))
+            _keep("threshold", store)
+        st.select_slider("Detect every N frames", EVERY_CHOICES, key=_seed("detect_every", store, EVERY_CHOICES),
+                         help="1 = run the detector on every frame. Between runs the tracker carries the "
+                              "regions forward; 'auto' adapts to motion.")
+        _keep("detect_every", store)
+        with st.expander("Advanced"):
+            st.slider("Hold regions for K frames after the last detection", 0, 30, key=_seed("hold_frames", store))
+            _keep("hold_frames", store)
+            st.slider("Padding around regions", 0.0, 0.6, step=0.05, key=_seed("padding", store))
+            _keep("padding", store)
+        _policy_upload(store)
+    return config_from(store)
+
+
+def _policy_upload(store: dict) -> None:
+    st.header("Policy file")
+    up = st.file_uploader("Per-target rules (YAML or JSON)", type=["yaml", "yml", "json"], key="anon_policy_upload",
+                          help="e.g. `face: {method: pixelate}` / `person: {method: blur, shape: box}`. "
+                               "Overrides method, shape and padding.")
+    if up is not None and up.name != store["policy_name"]:
+        text = up.getvalue().decode("utf-8", errors="replace")
+        try:
+            Policy.from_text(text, Path(up.name).suffix)
+        except PolicyError as exc:
+            st.error(f"Policy not used: {exc}")
+        else:
+            store.update(policy_name=up.name, policy_text=text)
+    if store["policy_name"]:
+        st.success(f"Policy **{store['policy_name']}** active")
+        if st.button("Remove policy", key="anon_policy_remove"):
+            store.update(policy_name=None, policy_text=None)
+            st.rerun()
+
+
+def config_from(store: dict) -> PipelineConfig:
+    """PipelineConfig from the persisted values (no widgets: usable in tests and callbacks)."""
+    policy = None
+    if store.get("policy_text"):
+        policy = Policy.from_text(store["policy_text"], Path(store["policy_name"] or "p.yaml").suffix)
+    targets = tuple(store["targets"]) or ("face",)
+    if policy is not None:
+        targets = tuple(t for t in policy.targets if t in ("face", "person")) or targets
+    return PipelineConfig(
+        targets=targets, face_detector=store["face_detector"], person_detector=store["person_detector"],
+        threshold=float(store["threshold"]) if store["custom_threshold"] else None,
+        detect_every=store["detect_every"], hold_frames=int(store["hold_frames"]), method=store["method"],
+        shape=store["shape"], padding=float(store["padding"]), policy=policy)

@@ -1,0 +1,143 @@
+"""Live webcam through streamlit-webrtc: the browser only ever receives pipeline output.
+
+The webrtc callback is `LiveAnonymizer.__call__`: it hands the newest camera frame to a worker thread
+and returns the newest *processed* frame, or a fully masked frame while none exists yet. Streamlit-
+webrtc's async mode would return the raw frame until the first processed one; this class is used with
+async_processing=False and never returns a raw frame (errors -> fully obscured frame). Per-frame
+results leave through the `results` queue. Nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import threading
+import time
+from collections.abc import Callable
+
+import av
+import numpy as np
+
+from anon_core.anonymize import obscure_frame
+from anon_core.pipeline import Pipeline
+
+WAITING = "anonymizing ... first frame not ready"
+IDLE_STOP_SECONDS = 10.0
+
+
+class LiveAnonymizer:
+    """Frame-in / anonymized-frame-out for one browser session; state on the instance only."""
+
+    def __init__(self, pipeline: Pipeline, show_raw: bool = False, results_size: int = 256):
+        self.show_raw = show_raw  # side-by-side raw | anonymized (explicit user toggle only)
+        self.results: queue.Queue[dict] = queue.Queue(maxsize=results_size)
+        self.frames_out = 0
+        self._pipeline = pipeline
+        self._cond = threading.Condition()
+        self._pending: np.ndarray | None = None
+        self._latest: np.ndarray | None = None
+        self._thread: threading.Thread | None = None
+        self._times: collections.deque[float] = collections.deque(maxlen=30)
+
+    def set_pipeline(self, pipeline: Pipeline) -> None:
+        """New settings take effect on the next frame; the previous output is dropped."""
+        with self._cond:
+            self._pipeline = pipeline
+            self._latest = None
+
+    # -- webrtc side (event loop thread): cheap, never blocks on the model -----------------
+    def __call__(self, frame: av.VideoFrame) -> av.VideoFrame:
+        try:
+            img = frame.to_ndarray(format="bgr24")
+            return av.VideoFrame.from_ndarray(self.submit(img), format="bgr24")
+        except Exception:  # fail closed
+            return av.VideoFrame.from_ndarray(obscure_frame(np.zeros((frame.height, frame.width, 3), np.uint8)),
+                                              format="bgr24")
+
+    def submit(self, img: np.ndarray) -> np.ndarray:
+        """Queue `img` for anonymization; return the newest anonymized output (never `img` itself)."""
+        with self._cond:
+            self._pending = img
+            self._cond.notify()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="anon-webcam", daemon=True)
+                self._thread.start()
+            out = self._latest
+        if out is None:
+            out = obscure_frame(np.zeros(img.shape, np.uint8), WAITING)
+            return np.hstack([out, out]) if self.show_raw else out
+        return out
+
+    # -- worker thread --------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                if self._pending is None:
+                    self._cond.wait(timeout=IDLE_STOP_SECONDS)
+                if self._pending is None:  # idle: let the thread end; the next frame restarts it
+                    self._thread = None
+                    return
+                img, self._pending = self._pending, None
+                pipeline, show_raw = self._pipeline, self.show_raw
+            out, record = self._process(pipeline, img)
+            if show_raw:
+                out = np.hstack([img, out])
+            with self._cond:
+                if pipeline is self._pipeline:
+                    self._latest = out
+                    self.frames_out += 1
+            self._times.append(time.perf_counter())
+            span = self._times[-1] - self._times[0]
+            record["fps"] = (len(self._times) - 1) / span if span > 0 else 0.0
+            try:
+                self.results.put_nowait(record)
+            except queue.Full:
+                pass
+
+    @staticmethod
+    def _process(pipeline: Pipeline, img: np.ndarray) -> tuple[np.ndarray, dict]:
+        try:
+            res = pipeline.process(img)
+            return res.frame, {"frame": res.index, "regions": len(res.regions), "detected": res.detected,
+                               "ms": res.seconds * 1000, "error": res.error}
+        except Exception as exc:  # Pipeline already fails closed; this guards anything around it
+            return obscure_frame(np.zeros(img.shape, np.uint8)), {"frame": -1, "regions": 0, "detected": False,
+                                                                  "ms": 0.0, "error": str(exc)}
+
+    def drain(self) -> list[dict]:
+        """All results queued so far (non-blocking)."""
+        items = []
+        while True:
+            try:
+                items.append(self.results.get_nowait())
+            except queue.Empty:
+                return items
+
+
+def webcam_streamer(key: str, pipeline_factory: Callable[[], Pipeline | None], signature: str,
+                    show_raw: bool = False):
+    """Render the webrtc widget. Returns (ctx, LiveAnonymizer) or (None, None) when no pipeline could be built.
+
+    `signature` identifies the settings; a change swaps in a new pipeline from `pipeline_factory`."""
+    import streamlit as st
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    state_key = f"_anon_live_{key}"
+    live, old_sig = st.session_state.get(state_key, (None, None))
+    if live is None or old_sig != signature:
+        pipeline = pipeline_factory()
+        if pipeline is None:
+            return None, None
+        if live is None:
+            live = LiveAnonymizer(pipeline)
+        else:
+            live.set_pipeline(pipeline)
+        st.session_state[state_key] = (live, signature)
+    live.show_raw = show_raw
+    ctx = webrtc_streamer(
+        key=key, mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
+        media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False},
+        video_frame_callback=live, async_processing=False,
+        video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
+    )
+    return ctx, live
