@@ -19,7 +19,7 @@ from pathlib import Path
 from anon_core.cli.options import add_pipeline_options, config_from_args
 from anon_core.detectors import ModelUnavailableError
 from anon_core.groundtruth import GroundTruthError
-from anon_core.media import MediaError
+from anon_core.media import MediaError, open_source
 from showcases.counting.counts import SMOOTHING, CounterConfig, PersonCounter
 from showcases.counting.lines import ANCHORS, gt_line_counts, parse_line
 from showcases.counting.metrics import per_frame_error
@@ -101,6 +101,12 @@ def run(args: argparse.Namespace) -> int:
     options = CountOptions(line=args.line, anchor=args.anchor)
     gt_path = _gt_path(args)
     try:
+        if gt_path:  # check the ground truth before spending time on the video
+            source = open_source(args.input)
+            frames = source.info.frame_count
+            source.close()
+            if frames:
+                gt_counts(gt_path, frames)
         series = run_counting(args.input, pipeline, counter, options, output=args.output,
                               progress=not args.no_progress)
         gt = gt_counts(gt_path, len(series)) if gt_path else None

@@ -96,9 +96,16 @@ class CountSession:
         self.raw: list[int | None] = []
         self.anonymized: list[int | None] = []
 
-    def _analyze(self, raw_frame: np.ndarray, _detections) -> dict:
-        """Runs inside the pipeline on the raw frame: only the count and crossing events leave."""
-        persons = self.counter.detect(raw_frame)
+    def _analyze(self, raw_frame: np.ndarray, _detections: Detections | None) -> dict:
+        """Runs inside the pipeline on the raw frame: only the count and crossing events leave.
+
+        When the pipeline anonymizes persons with the counter's own detector and ran it on this frame,
+        its output is reused instead of detecting again (fresh detector output has no origin column)."""
+        shared = self.pipeline.detectors.get("person") is self.counter.detector
+        if shared and _detections is not None and _detections.origin is None:
+            persons = self.counter.select(_detections)
+        else:
+            persons = self.counter.detect(raw_frame)
         crossings = self.raw_line.update(persons) if self.raw_line is not None else []
         return {"count": len(persons), "crossings": crossings}
 

@@ -104,11 +104,13 @@ def _frames(src):
 
 def run_study(src: str | Path, counter: PersonCounter, settings: Sequence[Setting] = DEFAULT_SETTINGS,
               base: PipelineConfig | None = None, gt=None, progress: Progress | None = None,
-              detectors: dict[str, Detector] | None = None) -> StudyResult:
+              detectors: dict[str, Detector] | None = None, raw=None) -> StudyResult:
     """Count raw frames once, then anonymize with each setting and count the result.
 
     `base` supplies detector names, threshold, padding, detect-every and hold; `detectors` may hold
-    already-loaded {"face": ..., "person": ...} detectors (loaded ones are added to it and reused)."""
+    already-loaded {"face": ..., "person": ...} detectors (loaded ones are added to it and reused); `raw`
+    may hold the raw counts of this video from an earlier run (e.g. a CountSeries), which are then not
+    computed again."""
     base = base or PipelineConfig()
     cache = detectors if detectors is not None else {}
 
@@ -116,10 +118,13 @@ def run_study(src: str | Path, counter: PersonCounter, settings: Sequence[Settin
         if progress is not None:
             progress(name, i, total)
 
-    raw = []
-    for i, (frame, total) in enumerate(_frames(src)):
-        raw.append(counter.count(frame))
-        tick("raw", i + 1, total)
+    if raw is None:
+        raw = []
+        for i, (frame, total) in enumerate(_frames(src)):
+            raw.append(counter.count(frame))
+            tick("raw", i + 1, total)
+    elif any(v is None for v in raw):
+        raise ValueError("raw counts have missing frames; let run_study count the raw frames itself")
     result = StudyResult(np.asarray(raw, np.int64), gt=None if gt is None else np.asarray(gt, np.int64).ravel())
     if result.gt is not None and len(result.gt) != len(result.raw):
         raise ValueError(f"ground truth covers {len(result.gt)} frames but the video has {len(result.raw)}")
