@@ -19,7 +19,6 @@ an MMOD margin too, typically 0..1.3; dlib only reports margins > 0).
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -144,7 +143,3 @@ class DlibFaceDetector(Detector):
         if len(dets) > 1:  # HOG at upsample>0 and the CNN can report the same face twice
             dets = dets[nms(dets.xyxy, dets.scores, NMS_IOU)]
         return dets.scaled(1 / scale).clip(w, h) if scale != 1 else dets.clip(w, h)
-
-    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
-        return [self.detect(f) for f in frames]
-

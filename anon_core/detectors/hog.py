@@ -10,8 +10,6 @@ Boxes are the person part of the detection window (BODY_FRACTION), not the padde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import cv2
 import numpy as np
 
@@ -72,6 +70,3 @@ class HogPersonDetector(Detector):
         order = nms(boxes, scores, NMS_IOU) if len(boxes) else np.zeros(0, np.int64)
         dets = Detections(boxes[order], scores[order], np.full(len(order), "person"))
         return dets.clip(w, h)
-
-    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
-        return [self.detect(f) for f in frames]

@@ -83,6 +83,25 @@ def test_missing_weights_say_how_to_get_them(tmp_path, monkeypatch):
         create_detector("fasterrcnn-v2")
 
 
+def test_pretrained_loads_from_torch_hub_cache(monkeypatch, tmp_path, frames):
+    """A weights file in torch hub's cache is used without any download (here: random weights saved under
+    the DEFAULT file name, as `anon models pull ssdlite` would leave the real ones)."""
+    import torch
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    random = build("ssdlite")
+    path = tv.weights_file("ssdlite")
+    path.parent.mkdir(parents=True)
+    torch.save(random.model.state_dict(), path)
+    assert availability("ssdlite") == "downloaded"
+    loaded = create_detector("ssdlite", threshold=0.0)
+    loaded.model.detections_per_img = 5
+    assert loaded.describe()["weights"] == str(path) and len(loaded.describe()["sha256"]) == 64
+    a, b = random(frames[0]), loaded(frames[0])
+    np.testing.assert_allclose(a.xyxy, b.xyxy, atol=1e-3)  # same weights -> same detections
+    assert a.labels.tolist() == b.labels.tolist()
+
+
 def test_weight_file_names_match_torchvision(monkeypatch, tmp_path):
     import torch
 
