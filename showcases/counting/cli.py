@@ -55,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--window", type=int, default=5, help="smoothing window in frames (default 5)")
     p.add_argument("--study", action="store_true",
                    help="also compare all anonymization settings (face-only/whole-person x blur/pixelate/fill)")
+    p.add_argument("--overlay", action="store_true", help="draw the live count (and the line) onto the output video")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_pipeline_options(p)
     p.set_defaults(func=run)
@@ -98,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if counter.detector.info.weak:
         print(f"note: {counter.name} is a weak person detector: {counter.detector.info.weak}", file=sys.stderr)
-    options = CountOptions(line=args.line, anchor=args.anchor)
+    options = CountOptions(line=args.line, anchor=args.anchor, overlay=args.overlay, smoothing=args.smooth,
+                           window=args.window)
     gt_path = _gt_path(args)
     try:
         if gt_path:  # check the ground truth before spending time on the video

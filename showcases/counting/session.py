@@ -11,6 +11,7 @@ much counting survives anonymization.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from anon_core.pipeline import FrameResult, Pipeline, PipelineConfig, build_dete
 from showcases.counting.counts import PersonCounter, RunningSmoother, smooth_counts
 from showcases.counting.lines import Crossing, LineCounter, LineCounts
 from showcases.counting.metrics import count_metrics, utility_retained
+from showcases.counting.overlay import count_lines, draw_counts
 
 ANALYZER = "person_count"
 
@@ -37,6 +39,7 @@ class CountOptions:
     anchor: str = "foot"  # foot | center: the track point that crosses the line
     smoothing: str = "none"  # none | median | ema (causal, for the live overlay)
     window: int = 5
+    overlay: bool = False  # draw the count (and line) onto the frames that leave
 
 
 @dataclass
@@ -137,6 +140,47 @@ class CountSession:
                            self.anon_line.counts if self.anon_line else None)
 
 
+class CountingPipeline:
+    """A Pipeline look-alike (reset / process / describe) around a CountSession, for anon_core.jobs and the
+    webcam: `process(frame)` counts as CountSession does and returns the FrameResult, its frame carrying
+    the count overlay when options.overlay is set.  `last` is the newest FrameCount; `history` keeps the
+    last `history` (index, raw, anonymized, smoothed) tuples for live charts."""
+
+    def __init__(self, session: CountSession, history: int = 3000):
+        self.session = session
+        self.last: FrameCount | None = None
+        self.history: collections.deque = collections.deque(maxlen=history)
+
+    @property
+    def config(self) -> PipelineConfig:
+        return self.session.pipeline.config
+
+    @property
+    def analyzers(self) -> dict:
+        return self.session.pipeline.analyzers
+
+    def reset(self) -> None:
+        self.session.reset()
+        self.last = None
+        self.history.clear()
+
+    def describe(self) -> dict:
+        return {**self.session.pipeline.describe(), "counter": self.session.counter.describe()}
+
+    def process(self, frame: np.ndarray) -> FrameResult:
+        result = self.session.pipeline.process(frame)
+        fc = self.session.observe(result)
+        self.last = fc
+        self.history.append((fc.index, fc.raw, fc.anonymized, fc.smoothed))
+        if self.session.options.overlay and result.error is None:
+            lc = self.session.raw_line
+            text = count_lines(fc.smoothed, fc.anonymized, lc.counts.count_in if lc else None,
+                               lc.counts.count_out if lc else None)
+            result.frame = draw_counts(result.frame, text, self.session.options.line)
+            fc.frame = result.frame
+        return result
+
+
 @dataclass
 class CountSeries:
     """Per-frame counts of one run (None = frame withheld by the pipeline) and line totals."""
@@ -228,20 +272,20 @@ def run_counting(src: str | Path, pipeline: Pipeline, counter: PersonCounter, op
     With `output` the anonymized video is written (H.264 MP4, through anon_core.jobs); `on_count` sees
     every FrameCount (e.g. to show a live preview)."""
     session = CountSession(pipeline, counter, options)
+    counting = CountingPipeline(session, history=1)
 
-    def hook(result: FrameResult) -> None:
-        fc = session.observe(result)
+    def hook(_result: FrameResult) -> None:
         if on_count is not None:
-            on_count(fc)
+            on_count(counting.last)
 
     if output is not None:
-        report = anonymize_video(src, output, pipeline, JobOptions(progress=progress, on_frame=hook))
+        report = anonymize_video(src, output, counting, JobOptions(progress=progress, on_frame=hook))
         fps = report.input.get("info", {}).get("fps")
         return session.series(fps)
     source = open_source(src)
     try:
         for _, frame in source.timed_frames():
-            hook(pipeline.process(frame))
+            hook(counting.process(frame))
     finally:
         source.close()
     return session.series(source.info.fps)

@@ -8,7 +8,7 @@ import pytest
 
 from anon_core.cli.main import main
 from anon_core.groundtruth import load_mot
-from anon_core.media import probe
+from anon_core.media import VideoReader, probe, read_image
 
 FRAMES = 12
 
@@ -32,8 +32,8 @@ def test_count_is_registered_through_the_entry_point():
 def test_anon_count_writes_counts_metrics_and_video(short_seq, tmp_path, model_dir, capsys):
     out_json, out_mp4 = tmp_path / "counts.json", tmp_path / "anon.mp4"
     rc = main(["count", str(short_seq), "--gt", "auto", "--targets", "person", "--method", "fill",
-               "--line", "320,0,320,480", "--smooth", "median", "--json", str(out_json), "-o", str(out_mp4),
-               "--no-progress"])
+               "--line", "320,0,320,480", "--smooth", "median", "--overlay", "--json", str(out_json),
+               "-o", str(out_mp4), "--no-progress"])
     assert rc == 0
     assert "utility retained" in capsys.readouterr().out
     d = json.loads(out_json.read_text())
@@ -51,6 +51,11 @@ def test_anon_count_writes_counts_metrics_and_video(short_seq, tmp_path, model_d
     assert d["metrics_smoothed"]["method"] == "median"
     assert d["counter"]["name"] == "yolox-nano"
     assert probe(out_mp4).frame_count == FRAMES
+    with VideoReader(out_mp4) as reader:
+        first = next(iter(reader.frames()))
+    raw_first = read_image(short_seq / "img1" / "000001.jpg")
+    # the count panel darkens the top-left corner of the building's bright windows
+    assert first[5:40, 5:120].mean() < raw_first[5:40, 5:120].mean() - 40
 
 
 def test_anon_count_rejects_ground_truth_of_another_video(short_seq, tud_campus, tmp_path, model_dir, capsys):
