@@ -61,7 +61,7 @@ class FaceBank:
         if detector is None:
             from anon_core.detectors.catalog import create_detector
 
-            detector = create_detector("centerface")
+            detector = create_detector("centerface", input_width=640)
         faces = openpeople_faces(detector, people=people, assets=("emotions_sheet",))
         donors = [Donor(f.person_id, f.sex, band_of_range(f.age_range), f.expression, f.image,
                         f.det.landmarks[0].copy(), _ellipse_mask(f.image.shape[:2], f.det.xyxy[0]))

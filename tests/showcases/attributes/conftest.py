@@ -9,7 +9,7 @@ import pytest
 def face_detector():
     from anon_core.detectors.catalog import create_detector
 
-    return create_detector("centerface")
+    return create_detector("centerface", input_width=640)  # the figures in the README were measured at 640 px
 
 
 @pytest.fixture(scope="session")
