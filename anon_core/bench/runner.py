@@ -158,7 +158,8 @@ def run_method(method: M.Method, seq: Sequence) -> dict:
            "seconds": seconds, "fps": i / seconds if seconds > 0 else float("inf"),
            "ms_per_frame": 1000 * seconds / max(i, 1)}
     if isinstance(method, M.DefaceMethod):
-        row["note"] = "subprocess wall time incl. start-up and model load; regions from changed pixels"
+        row["note"] = ("subprocess wall time incl. start-up and model load; regions from deface's detector "
+                       "and box scaling run in-process")
     return row
 
 

