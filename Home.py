@@ -23,9 +23,9 @@ if choice is not None:
         video.show_media(choice, pipeline, key="home")
 else:
     st.info("Choose an input above: upload a photo (jpg, png, webp, bmp, tiff) or a clip (mp4, mov, avi, mkv, "
-            "webm), or pick one of the synthetic samples.", icon="👆")
+            "webm), or pick one of the synthetic samples.", icon=":material/arrow_upward:")
 
-with st.expander("How it works"):
+with st.expander("How it works", icon=":material/schema:"):
     st.markdown(
         "1. **Detect** faces and/or persons with the detector chosen in the sidebar (every N frames).\n"
         "2. **Track** them between detections (Kalman + Hungarian) and **hold** regions a few frames after the "

@@ -7,19 +7,26 @@ import streamlit as st
 from ui import layout, models, sidebar, webcam
 
 layout.page_setup(
-    "Live webcam", icon="📷",
-    intro="Your camera frames are anonymized on the server and only the anonymized stream comes back. "
+    "Live webcam", icon=":material/videocam:",
+    intro="Camera frames are anonymized on the server and only the anonymized stream comes back to the browser. "
           "Nothing is recorded. Press **START** and allow camera access.",
 )
 config = sidebar.pipeline_settings()
-show_raw = st.toggle("Show raw next to anonymized (for comparison; not recorded)", value=False, key="webcam_raw")
-pipeline_sig = repr(config.to_dict())
-ctx, live = webcam.webcam_streamer("webcam", lambda: models.make_pipeline(config), pipeline_sig, show_raw=show_raw)
+left, right = st.columns([3, 2], gap="large")
+with right:
+    show_raw = st.toggle("Show raw next to anonymized", value=False, key="webcam_raw",
+                         help="For comparison only: the raw frames are shown, never recorded.")
+    stats = st.container()
+with left:
+    ctx, live = webcam.webcam_streamer("webcam", lambda: models.make_pipeline(config), repr(config.to_dict()),
+                                       show_raw=show_raw)
 
-stats = st.empty()
+with right:
+    layout.privacy_note()
 if ctx is not None and ctx.state.playing:
-    cols = stats.columns(4)
-    boxes = [c.empty() for c in cols]
+    with stats:
+        c1, c2 = st.columns(2)
+        boxes = [c1.empty(), c2.empty(), c1.empty(), c2.empty()]
     withheld = 0
     while ctx.state.playing:
         items = live.drain()
@@ -29,8 +36,8 @@ if ctx is not None and ctx.state.playing:
             boxes[0].metric("Frames anonymized", live.frames_out)
             boxes[1].metric("Regions now", last["regions"])
             boxes[2].metric("Speed", f"{last['fps']:.1f} fps")
-            boxes[3].metric("Withheld frames", withheld)
+            boxes[3].metric("Withheld frames", withheld, help="Failed frames leave fully obscured.")
         time.sleep(0.5)
 elif ctx is not None:
-    stats.caption("Stopped. Press START to stream.")
-layout.privacy_note()
+    stats.info("Press **START** below the video to stream. Until the first frame is processed the stream "
+               "shows a masked placeholder, never the raw camera.", icon=":material/info:")

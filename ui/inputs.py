@@ -163,7 +163,8 @@ def _sample(key: str, sample_kind: str) -> MediaChoice | None:
         return None
 
 
-LABELS = {"upload": "📁 Upload", "sample": "🎬 Sample", "webcam": "📷 Webcam"}
+LABELS = {"upload": ":material/upload: Upload", "sample": ":material/movie: Sample",
+          "webcam": ":material/videocam: Webcam"}
 
 
 def choose_media(kinds: tuple[str, ...] = ("upload", "sample"), sample_kind: str = "walkway",
@@ -173,10 +174,11 @@ def choose_media(kinds: tuple[str, ...] = ("upload", "sample"), sample_kind: str
     mode = kinds[0]
     if len(kinds) > 1:
         mode = st.segmented_control("Input", kinds, default=kinds[0], format_func=LABELS.get,
-                                    key=f"{key}_mode", label_visibility="collapsed") or kinds[0]
+                                    key=f"{key}_mode", label_visibility="collapsed",
+                                    required=True) or kinds[0]
     if mode == "upload":
         return _upload(key, media)
     if mode == "sample":
         return _sample(key, sample_kind)
-    st.page_link("pages/1_Webcam.py", label="Open the live webcam page", icon="📷")
+    st.page_link("pages/1_Webcam.py", label="Open the live webcam page", icon=":material/videocam:")
     return None

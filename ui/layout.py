@@ -24,8 +24,10 @@ PRIVACY_TEXT = (
 )
 
 
-def page_setup(title: str, icon: str = "🕶️", intro: str | None = None) -> None:
-    """Must be the first Streamlit call of a page: page config, title and a short intro."""
+def page_setup(title: str, icon: str = ":material/visibility_off:", intro: str | None = None) -> None:
+    """Must be the first Streamlit call of a page: page config, title and a short intro.
+
+    `icon`: a Material icon (":material/name:", rendered with Streamlit's bundled font) or an emoji."""
     st.set_page_config(page_title=f"{title} · anonymize-first", page_icon=icon, layout="wide",
                        initial_sidebar_state="expanded")
     st.markdown(_CSS, unsafe_allow_html=True)
@@ -35,7 +37,7 @@ def page_setup(title: str, icon: str = "🕶️", intro: str | None = None) -> N
 
 
 def privacy_note(expanded: bool = False) -> None:
-    with st.expander("🔒 What happens to your data", expanded=expanded):
+    with st.expander("What happens to your data", expanded=expanded, icon=":material/lock:"):
         st.markdown(PRIVACY_TEXT)
 
 

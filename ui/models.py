@@ -29,12 +29,12 @@ def make_pipeline(config: PipelineConfig, analyzers: dict[str, Analyzer] | None 
             st.error(f"**{name}** does not find {target}s; pick another {target} detector in the sidebar.")
             return None
         if availability(name) == "missing":
-            st.error(f"Model missing — {missing_model_help(name)}", icon="🧩")
+            st.error(f"Model missing — {missing_model_help(name)}", icon=":material/extension_off:")
             return None
         try:
             detectors[target] = load_detector(name, config.threshold)
         except ModelUnavailableError as exc:
-            st.error(f"Model missing — {exc}", icon="🧩")
+            st.error(f"Model missing — {exc}", icon=":material/extension_off:")
             return None
         except Exception as exc:  # a broken install must not take the page down
             st.error(f"Could not load **{name}**: {exc}. {missing_model_help(name)}")

@@ -37,19 +37,25 @@ def current_settings() -> dict:
     return store
 
 
-def _seed(name: str, store: dict, options: list | None = None) -> str:
-    """Widget key for a setting, seeded from the persistent store when the widget is (re)created."""
+def _bind(name: str, store: dict, options: list | None = None) -> dict:
+    """key/on_change for a widget bound to a persisted setting.
+
+    The widget's state is re-seeded from the store on every run (before the widget exists), and a
+    change is copied to the store in on_change, which Streamlit runs before the script: so the value
+    survives pages that drop widget state, and user changes are never overwritten."""
     key = WIDGET + name
-    value = store[name]
-    if options is not None and value not in options:
-        value = store[name] = DEFAULTS[name] if DEFAULTS[name] in options else options[0]
-    if key not in st.session_state:
-        st.session_state[key] = value
-    return key
+    if options is not None and store[name] not in options:
+        store[name] = DEFAULTS[name] if DEFAULTS[name] in options else options[0]
+    st.session_state[key] = store[name]
 
+    def keep() -> None:
+        value = st.session_state[key]
+        if value is not None:
+            store[name] = value
+        if name == "targets":
+            store["_touched_targets"] = True
 
-def _keep(name: str, store: dict) -> None:
-    store[name] = st.session_state[WIDGET + name]
+    return {"key": key, "on_change": keep}
 
 
 def pipeline_settings(default_targets: list[str] | None = None,
@@ -60,47 +66,35 @@ def pipeline_settings(default_targets: list[str] | None = None,
         store["targets"] = [t for t in default_targets if t in allowed_targets]
     with st.sidebar:
         st.header("Anonymization")
-        key = _seed("targets", store)
-        st.session_state[key] = [t for t in st.session_state[key] if t in allowed_targets]
-        st.multiselect("Targets", list(allowed_targets), key=key, format_func=lambda t: f"{t}s",
-                       on_change=lambda: store.update(_touched_targets=True),
-                       help="What gets anonymized. Everything else stays visible.")
-        _keep("targets", store)
+        store["targets"] = [t for t in store["targets"] if t in allowed_targets]
+        st.multiselect("Targets", list(allowed_targets), format_func=lambda t: f"{t}s",
+                       help="What gets anonymized. Everything else stays visible.", **_bind("targets", store))
         if not store["targets"]:
             st.warning("No target picked: faces are anonymized.")
         methods = ANONYMIZERS.names()
-        st.selectbox("Method", methods, key=_seed("method", store, methods),
+        st.selectbox("Method", methods, **_bind("method", store, methods),
                      format_func=lambda m: f"{m} — {ANONYMIZERS.info(m)}" if ANONYMIZERS.info(m) else m)
-        _keep("method", store)
-        st.segmented_control("Region shape", ["ellipse", "box"], key=_seed("shape", store, ["ellipse", "box"]))
-        if st.session_state[WIDGET + "shape"] is None:  # segmented control can be deselected
-            st.session_state[WIDGET + "shape"] = store["shape"]
-        _keep("shape", store)
+        st.segmented_control("Region shape", ["ellipse", "box"], required=True,
+                             **_bind("shape", store, ["ellipse", "box"]))
 
         st.header("Detectors")
         for target, field in (("face", "face_detector"), ("person", "person_detector")):
             if target not in store["targets"]:
                 continue
             names = detectors_for(target)
-            st.selectbox(f"{target.capitalize()} detector", names, key=_seed(field, store, names))
-            _keep(field, store)
+            st.selectbox(f"{target.capitalize()} detector", names, **_bind(field, store, names))
             st.markdown(detector_badge(store[field]))
             st.caption(detector_info(store[field]).description)
-        st.toggle("Custom detection threshold", key=_seed("custom_threshold", store),
+        st.toggle("Custom detection threshold", **_bind("custom_threshold", store),
                   help="Off: each detector's tuned default. Lower finds more (and more false alarms).")
-        _keep("custom_threshold", store)
         if store["custom_threshold"]:
-            st.slider("Threshold", 0.05, 0.95, step=0.05, key=_seed("threshold", store))
-            _keep("threshold", store)
-        st.select_slider("Detect every N frames", EVERY_CHOICES, key=_seed("detect_every", store, EVERY_CHOICES),
+            st.slider("Threshold", 0.05, 0.95, step=0.05, **_bind("threshold", store))
+        st.select_slider("Detect every N frames", EVERY_CHOICES, **_bind("detect_every", store, EVERY_CHOICES),
                          help="1 = run the detector on every frame. Between runs the tracker carries the "
                               "regions forward; 'auto' adapts to motion.")
-        _keep("detect_every", store)
         with st.expander("Advanced"):
-            st.slider("Hold regions for K frames after the last detection", 0, 30, key=_seed("hold_frames", store))
-            _keep("hold_frames", store)
-            st.slider("Padding around regions", 0.0, 0.6, step=0.05, key=_seed("padding", store))
-            _keep("padding", store)
+            st.slider("Hold regions for K frames after the last detection", 0, 30, **_bind("hold_frames", store))
+            st.slider("Padding around regions", 0.0, 0.6, step=0.05, **_bind("padding", store))
         _policy_upload(store)
     return config_from(store)
 
@@ -110,8 +104,8 @@ def _policy_upload(store: dict) -> None:
     up = st.file_uploader("Per-target rules (YAML or JSON)", type=["yaml", "yml", "json"], key="anon_policy_upload",
                           help="e.g. `face: {method: pixelate}` / `person: {method: blur, shape: box}`. "
                                "Overrides method, shape and padding.")
-    if up is not None and up.name != store["policy_name"]:
-        text = up.getvalue().decode("utf-8", errors="replace")
+    text = up.getvalue().decode("utf-8", errors="replace") if up is not None else None
+    if text is not None and (up.name, text) != (store["policy_name"], store["policy_text"]):
         try:
             Policy.from_text(text, Path(up.name).suffix)
         except PolicyError as exc:

@@ -127,11 +127,11 @@ def process_video(choice: MediaChoice, pipeline: Pipeline, key: str, on_frame=No
             raw_prev = _raw_previews(src, set(anon_prev))
     except MediaError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Could not process **{choice.name}**: {exc}", icon="⚠️")
+        st.error(f"Could not process **{choice.name}**: {exc}", icon=":material/error:")
         return None
     except Exception as exc:  # keep the app alive; nothing half-written is kept
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {exc}", icon="⚠️")
+        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {exc}", icon=":material/error:")
         return None
     pairs = [(i, raw_prev[i], anon_prev[i]) for i in sorted(anon_prev) if i in raw_prev]
     result = VideoResult(signature, choice.name, out, report_path, report.summary(), pairs, per_frame, folder)
@@ -168,11 +168,11 @@ def process_image(choice: MediaChoice, pipeline: Pipeline, key: str) -> ImageRes
             raw = read_image(src)
     except MediaError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Could not process **{choice.name}**: {exc}", icon="⚠️")
+        st.error(f"Could not process **{choice.name}**: {exc}", icon=":material/error:")
         return None
     except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {exc}", icon="⚠️")
+        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {exc}", icon=":material/error:")
         return None
     res = frames[0]
     result = ImageResult(signature, choice.name, _small_rgb(raw, 1600), _small_rgb(res.frame, 1600), out,
@@ -192,10 +192,11 @@ def _metrics(summary: dict) -> None:
 
 def _downloads(output: Path, report_path: Path, key: str, mime: str) -> None:
     c1, c2 = st.columns(2)
-    c1.download_button("⬇️ Anonymized file", output.read_bytes(), file_name=output.name, mime=mime,
-                       key=f"{key}_dl_media", type="primary", width="stretch")
-    c2.download_button("⬇️ JSON audit report", report_path.read_bytes(), file_name=report_path.name,
-                       mime="application/json", key=f"{key}_dl_report", width="stretch")
+    c1.download_button("Anonymized file", output.read_bytes(), file_name=output.name, mime=mime,
+                       key=f"{key}_dl_media", type="primary", icon=":material/download:", width="stretch")
+    c2.download_button("JSON audit report", report_path.read_bytes(), file_name=report_path.name,
+                       mime="application/json", key=f"{key}_dl_report", icon=":material/receipt_long:",
+                       width="stretch")
 
 
 def show_video_result(result: VideoResult, key: str) -> None:
