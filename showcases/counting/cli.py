@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from anon_core.media import MediaError, open_source
 from showcases.counting.counts import SMOOTHING, CounterConfig, PersonCounter
 from showcases.counting.lines import ANCHORS, gt_line_counts, parse_line
 from showcases.counting.metrics import per_frame_error
-from showcases.counting.session import CountOptions, build_pipeline, gt_counts, run_counting
+from showcases.counting.session import CountOptions, build_pipeline, gt_counts, json_safe, run_counting
 from showcases.counting.study import DEFAULT_SETTINGS, run_study
 
 
@@ -73,17 +72,6 @@ def _gt_path(args) -> Path | None:
     from anon_core.cli.main import CliError
 
     raise CliError(f"--gt auto: no gt/gt.txt next to {root}; pass the ground truth file with --gt PATH")
-
-
-def _clean(value):
-    """JSON-safe: inf/nan -> None (JSON has no infinity)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     _print_summary(out)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(_clean(out), indent=1), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(json_safe(out), indent=1), encoding="utf-8")
         print(f"wrote {args.json}")
     return 0
 

@@ -12,6 +12,7 @@ much counting survives anonymization.
 from __future__ import annotations
 
 import collections
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -253,6 +254,17 @@ class CountSeries:
             m = self.metrics(gt)
             out["metrics"] = {k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in m.items()}
         return out
+
+
+def json_safe(value):
+    """A copy of nested dicts/lists fit for strict JSON: infinite or NaN floats become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def gt_counts(path: str | Path, num_frames: int) -> np.ndarray:

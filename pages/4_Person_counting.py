@@ -1,0 +1,217 @@
+"""Person counting on raw versus anonymized video: does counting still work after anonymization?"""
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from anon_core.groundtruth import GroundTruthError
+from anon_core.media import MediaError, probe
+from showcases.counting.counts import SMOOTHING, PersonCounter
+from showcases.counting.session import (
+    CountingPipeline,
+    CountOptions,
+    CountSession,
+    gt_counts,
+    json_safe,
+    run_counting,
+)
+from showcases.counting.study import DEFAULT_SETTINGS, run_study
+from ui import inputs, layout, models, sidebar, webcam
+
+layout.page_setup(
+    "Person counting", icon=":material/groups:",
+    intro="A regression check for anonymization. The counter runs **inside** the pipeline on the raw frames "
+          "(analyze-then-anonymize: only the numbers leave) and again on the anonymized frames. With ground "
+          "truth (the generated samples have exact ground truth; uploads can add a MOTChallenge `gt.txt`) "
+          "the page shows MAE, RMSE and bias of both, and *utility retained* = anonymized RMSE / raw RMSE.")
+config = sidebar.pipeline_settings()
+persons = sidebar.detectors_for("person")
+with st.sidebar:
+    st.header("Counting")
+    det_name = st.selectbox("Counting detector", persons, index=persons.index("yolox-nano") if "yolox-nano" in
+                            persons else 0, key="count_detector")
+    st.markdown(layout.detector_badge(det_name))
+    threshold = st.slider("Count threshold", 0.1, 0.9, 0.35, 0.05, key="count_threshold",
+                          help="Score a person box needs to be counted (YOLOX default 0.35).")
+    smoothing = st.selectbox("Smoothing", SMOOTHING, key="count_smoothing",
+                             help="median / EMA over a window of frames (the overlay uses the causal version)")
+    window = st.slider("Window (frames)", 3, 25, 5, 2, key="count_window", disabled=smoothing == "none")
+    use_line = st.toggle("Counting line", value=True, key="count_use_line")
+    line_pct = st.text_input("Line x1,y1,x2,y2 in % of the frame", "50,20,50,100", key="count_line",
+                             disabled=not use_line, help="'in' = crossing from the line's left to its right "
+                                                         "side, looking from (x1,y1) to (x2,y2)")
+
+
+def _counter() -> PersonCounter | None:
+    try:
+        return PersonCounter(models.load_detector(det_name, threshold))
+    except Exception as exc:
+        st.error(f"Counting detector **{det_name}** not usable: {exc}. {layout.missing_model_help(det_name)}")
+        return None
+
+
+def _line(width: int, height: int):
+    if not use_line:
+        return None
+    try:
+        x1, y1, x2, y2 = (float(v) / 100 for v in line_pct.split(","))
+    except ValueError:
+        st.warning("Counting line ignored: give four percentages, e.g. `50,20,50,100`.")
+        return None
+    return (x1 * width, y1 * height, x2 * width, y2 * height)
+
+
+def _options(line) -> CountOptions:
+    return CountOptions(line=line, smoothing=smoothing, window=window, overlay=True)
+
+
+def counts_figure(df: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    colours = {"raw": "#2563eb", "anonymized": "#dc2626", "ground truth": "#111827", "raw smoothed": "#93c5fd"}
+    for col in [c for c in colours if c in df]:
+        fig.add_scatter(x=df["frame"], y=df[col], name=col, mode="lines", line={"color": colours[col], "width": 2,
+                        "shape": "hv", "dash": "dot" if col == "ground truth" else None})
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, template="plotly_white",
+                      xaxis={"title": "frame"}, yaxis={"title": "persons"},
+                      legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"})
+    return fig
+
+
+source = st.segmented_control("Input", ["video", "webcam"], default="video", key="count_source",
+                              format_func={"video": ":material/movie: Upload or sample",
+                                           "webcam": ":material/videocam: Live webcam"}.get) or "video"
+counter = _counter()
+
+# ------------------------------------------------------------------ live webcam
+if source == "webcam":
+    def _factory():
+        pipe = models.make_pipeline(config)
+        if pipe is None or counter is None:
+            return None
+        live_pipe = CountingPipeline(CountSession(pipe, counter, _options(_line(640, 480))), history=900)
+        st.session_state["count_live_pipe"] = live_pipe
+        return live_pipe
+
+    signature = json.dumps([config.to_dict(), det_name, threshold, smoothing, window, use_line, line_pct], default=str)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        ctx, live = webcam.webcam_streamer("count_live", _factory, signature)
+    with right:
+        layout.privacy_note()
+        chart, stats = st.empty(), st.empty()
+    while ctx is not None and ctx.state.playing:
+        live.drain()
+        live_pipe = st.session_state.get("count_live_pipe")
+        history = list(live_pipe.history) if live_pipe is not None else []
+        if history:
+            df = pd.DataFrame(history, columns=["frame", "raw", "anonymized", "raw smoothed"])
+            stats.metric("Persons now", int(round(history[-1][3] or 0)))
+            chart.plotly_chart(counts_figure(df.tail(300)), width="stretch", key=f"count_live_{time.time()}")
+        time.sleep(1.0)
+    st.stop()
+
+# ------------------------------------------------------------------ video: upload or generated sample
+choice = inputs.choose_media(("upload", "sample"), sample_kind="walkway", key="count", media=("video",))
+gt_file = None
+if choice is not None and choice.sample is None:
+    gt_file = st.file_uploader("Ground truth (optional): MOTChallenge gt.txt", type=["txt", "csv"], key="count_gt")
+if choice is None or counter is None:
+    layout.privacy_note()
+    st.stop()
+pipe = models.make_pipeline(config)
+if pipe is None:
+    st.stop()
+
+signature = json.dumps([choice.token, config.to_dict(), det_name, threshold, smoothing, window, use_line, line_pct,
+                        gt_file.file_id if gt_file else None], default=str)
+state = st.session_state.get("count_result")
+if st.button("Count persons", type="primary", icon=":material/play_arrow:"):
+    out_dir = Path(tempfile.mkdtemp(prefix="count-", dir=inputs.session_tempdir()))
+    bar = st.progress(0.0, text="Counting …")
+    try:
+        with choice.local_path() as path:
+            info = probe(path)
+            line = _line(info.width, info.height)
+            if choice.sample is not None and use_line and line_pct == "50,20,50,100":
+                meta = choice.sample.load_meta()
+                line = tuple(meta["line"][0] + meta["line"][1]) if meta.get("line") else line
+            total = info.frame_count or 0
+
+            def tick(fc):
+                if total:
+                    bar.progress(min(1.0, (fc.index + 1) / total), text=f"Counting: frame {fc.index + 1}/{total}")
+
+            series = run_counting(path, pipe, counter, _options(line), output=out_dir / "counted.mp4", on_count=tick)
+            gt = None
+            if choice.sample is not None:
+                gt = gt_counts(choice.sample.gt, len(series))
+            elif gt_file is not None:
+                (out_dir / "gt.txt").write_bytes(gt_file.getvalue())
+                gt = gt_counts(out_dir / "gt.txt", len(series))
+        state = {"signature": signature, "series": series, "gt": gt, "video": out_dir / "counted.mp4", "line": line,
+                 "dir": out_dir}
+        st.session_state["count_result"] = state
+    except (MediaError, GroundTruthError, ValueError) as exc:
+        st.error(f"Could not count **{choice.name}**: {exc}")
+        st.stop()
+    finally:
+        bar.empty()
+if not state or state["signature"] != signature:
+    st.info("Press **Count persons** to run the counter on the raw and on the anonymized frames.")
+    layout.privacy_note()
+    st.stop()
+
+series, gt = state["series"], state["gt"]
+df = pd.DataFrame({"frame": range(1, len(series) + 1), "raw": series.raw, "anonymized": series.anonymized})
+if smoothing != "none":
+    df["raw smoothed"] = series.smoothed(smoothing, window).raw
+if gt is not None:
+    df["ground truth"] = gt
+left, right = st.columns([3, 2], gap="large")
+left.video(str(state["video"]))
+with right:
+    c1, c2 = st.columns(2)
+    c1.metric("Mean count, raw", f"{df['raw'].mean():.2f}")
+    c2.metric("Mean count, anonymized", f"{df['anonymized'].mean():.2f}")
+    if gt is not None:
+        m = series.metrics(gt)
+        c1.metric("RMSE raw", f"{m['raw'].rmse:.3f}", help=f"MAE {m['raw'].mae:.3f}, bias {m['raw'].bias:+.3f}")
+        c2.metric("RMSE anonymized", f"{m['anonymized'].rmse:.3f}",
+                  help=f"MAE {m['anonymized'].mae:.3f}, bias {m['anonymized'].bias:+.3f}")
+        st.metric("Utility retained (anonymized RMSE / raw RMSE)", f"{m['utility_retained']:.3f}",
+                  help="1.0 = counting as good as on raw video; above 1 = worse by that factor")
+    if series.raw_line is not None:
+        st.markdown(f"**Line crossings** raw: in {series.raw_line.count_in}, out {series.raw_line.count_out} · "
+                    f"anonymized: in {series.anon_line.count_in}, out {series.anon_line.count_out}")
+st.plotly_chart(counts_figure(df), width="stretch", key="count_chart")
+
+with st.expander("Compare anonymization methods", icon=":material/table_chart:"):
+    names = [s.name for s in DEFAULT_SETTINGS]
+    picked = st.multiselect("Settings", names, default=names, key="count_study_settings")
+    if st.button("Run comparison", key="count_study_run"):
+        bar = st.progress(0.0, text="Comparing …")
+
+        def progress(name, done, total):
+            bar.progress(min(1.0, done / total) if total else 0.0, text=f"{name}: frame {done}")
+
+        with choice.local_path() as path:
+            study = run_study(path, counter, [s for s in DEFAULT_SETTINGS if s.name in picked], config, gt,
+                              progress=progress, raw=series.raw if None not in series.raw else None)
+        bar.empty()
+        state["study"] = study.table()
+    if state.get("study"):
+        st.dataframe(pd.DataFrame(state["study"]), hide_index=True, width="stretch")
+
+export = series.to_dict(gt) | ({"study": state["study"]} if state.get("study") else {})
+c1, c2, c3 = st.columns(3)
+c1.download_button("Counts (CSV)", df.to_csv(index=False), "counts.csv", "text/csv", icon=":material/download:")
+c2.download_button("Counts and metrics (JSON)", json.dumps(json_safe(export), indent=1, default=str), "counts.json",
+                   "application/json", icon=":material/data_object:")
+c3.download_button("Anonymized video with counts", state["video"].read_bytes(), "counted.mp4", "video/mp4",
+                   icon=":material/movie:")
+layout.privacy_note()
