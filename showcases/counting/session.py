@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from anon_core.detections import Detections
-from anon_core.detectors import Detector
+from anon_core.detectors import Detector, detector_info
 from anon_core.groundtruth import load_mot
 from anon_core.jobs import JobOptions, anonymize_video
 from anon_core.media import open_source
@@ -62,8 +62,12 @@ def build_pipeline(config: PipelineConfig, counter: PersonCounter,
     """A Pipeline for `config` that reuses the counter's detector for persons when it is the same model
     and threshold, and any already-loaded detectors in `detectors` ({"face": ..., "person": ...})."""
     given = dict(detectors or {})
-    same = (config.person_detector == counter.name
-            and (config.threshold is None or config.threshold == counter.detector.threshold))
+    # Share only at the threshold the pipeline would use anyway: a counter tuned to a higher threshold
+    # must not make person anonymization miss people.
+    wanted = config.threshold
+    if wanted is None:
+        wanted = detector_info(config.person_detector).default_threshold
+    same = config.person_detector == counter.name and counter.detector.threshold == wanted
     if "person" in config.targets and "person" not in given and same:
         given["person"] = counter.detector
     missing = [t for t in config.targets if t not in given]
