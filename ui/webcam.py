@@ -116,7 +116,8 @@ class LiveAnonymizer:
 
 def webcam_streamer(key: str, pipeline_factory: Callable[[], Pipeline | None], signature: str,
                     show_raw: bool = False):
-    """Render the webrtc widget. Returns (ctx, LiveAnonymizer) or (None, None) when no pipeline could be built.
+    """Render the webrtc widget. Returns (ctx, LiveAnonymizer); (None, None) when no pipeline could be built,
+    (None, LiveAnonymizer) when WebRTC itself is unavailable (error shown).
 
     `signature` identifies the settings; a change swaps in a new pipeline from `pipeline_factory`."""
     import streamlit as st
@@ -134,10 +135,15 @@ def webcam_streamer(key: str, pipeline_factory: Callable[[], Pipeline | None], s
             live.set_pipeline(pipeline)
         st.session_state[state_key] = (live, signature)
     live.show_raw = show_raw
-    ctx = webrtc_streamer(
-        key=key, mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
-        media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False},
-        video_frame_callback=live, async_processing=False,
-        video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
-    )
+    try:
+        ctx = webrtc_streamer(
+            key=key, mode=WebRtcMode.SENDRECV, rtc_configuration={"iceServers": []},
+            media_stream_constraints={"video": {"width": {"ideal": 640}, "height": {"ideal": 480}}, "audio": False},
+            video_frame_callback=live, async_processing=False,
+            video_html_attrs={"autoPlay": True, "controls": False, "muted": True, "style": {"width": "100%"}},
+        )
+    except Exception as exc:  # no Streamlit server runtime (e.g. AppTest) or a broken WebRTC install
+        st.error(f"The live webcam could not start here: {type(exc).__name__}: {exc}. "
+                 "Run the app with `streamlit run Home.py` and open it in a browser.", icon=":material/videocam_off:")
+        return None, live
     return ctx, live

@@ -143,3 +143,17 @@ def test_two_sessions_do_not_share_media(new_app, face_jpeg, small_clip):
     assert ra.name == "a.jpg" and rb.name == "b.mp4"
     a = _run(a)
     assert a.session_state[RESULT] is ra
+
+
+def test_webcam_page_builds_pipeline_from_shared_settings(new_app):
+    at = _run(new_app())
+    at.selectbox(key="anon_w_method").set_value("fill")
+    at = _run(at)
+    at.switch_page("pages/1_Webcam.py")
+    at = _run(at)
+    assert at.selectbox(key="anon_w_method").value == "fill"
+    assert not at.toggle(key="webcam_raw").value  # raw is off unless asked for
+    # AppTest has no server runtime for WebRTC (the browser test covers streaming): a clear message, no crash
+    assert "streamlit run Home.py" in _texts(at.error)
+    live, _ = at.session_state["_anon_live_webcam"]
+    assert live.show_raw is False and live._pipeline.config.method == "fill"
