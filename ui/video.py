@@ -6,6 +6,7 @@ are kept (for the comparison slider), in this session's state only.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -24,6 +25,7 @@ from ui.inputs import MediaChoice, session_tempdir
 from ui.models import config_signature
 
 PREVIEW_SIDE = 640
+_TEMP_PATH = re.compile(r"\S*/in-[^/\s]+/")
 _RESULT = "_anon_result_"
 
 
@@ -50,6 +52,11 @@ class ImageResult:
     summary: dict
     regions: int = 0
     folder: Path | None = None
+
+
+def user_message(exc: Exception) -> str:
+    """The error text without server temp paths (the user knows the file by its own name)."""
+    return _TEMP_PATH.sub("", str(exc))
 
 
 def _small_rgb(frame_bgr: np.ndarray, side: int = PREVIEW_SIDE) -> np.ndarray:
@@ -127,11 +134,12 @@ def process_video(choice: MediaChoice, pipeline: Pipeline, key: str, on_frame=No
             raw_prev = _raw_previews(src, set(anon_prev))
     except MediaError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Could not process **{choice.name}**: {exc}", icon=":material/error:")
+        st.error(f"Could not process **{choice.name}**: {user_message(exc)}", icon=":material/error:")
         return None
     except Exception as exc:  # keep the app alive; nothing half-written is kept
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {exc}", icon=":material/error:")
+        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {user_message(exc)}",
+                 icon=":material/error:")
         return None
     pairs = [(i, raw_prev[i], anon_prev[i]) for i in sorted(anon_prev) if i in raw_prev]
     result = VideoResult(signature, choice.name, out, report_path, report.summary(), pairs, per_frame, folder)
@@ -168,11 +176,12 @@ def process_image(choice: MediaChoice, pipeline: Pipeline, key: str) -> ImageRes
             raw = read_image(src)
     except MediaError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Could not process **{choice.name}**: {exc}", icon=":material/error:")
+        st.error(f"Could not process **{choice.name}**: {user_message(exc)}", icon=":material/error:")
         return None
     except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {exc}", icon=":material/error:")
+        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {user_message(exc)}",
+                 icon=":material/error:")
         return None
     res = frames[0]
     result = ImageResult(signature, choice.name, _small_rgb(raw, 1600), _small_rgb(res.frame, 1600), out,

@@ -61,10 +61,13 @@ def test_image_upload_side_by_side_is_anonymized(new_app, face_jpeg, centerface,
     assert res.output.is_relative_to(sessions[0])
 
 
-def test_corrupt_upload_shows_error_and_app_keeps_working(new_app, face_jpeg):
+def test_corrupt_upload_shows_error_and_app_keeps_working(new_app, face_jpeg, app_tmp):
     at = _upload(_run(new_app()), "broken.mp4", b"this is not a video" * 50, "video/mp4")
-    assert "Could not process **broken.mp4**" in _texts(at.error)
+    assert "Could not process **broken.mp4**: broken.mp4: not a readable video" in _texts(at.error)
+    assert str(app_tmp) not in _texts(at.error)  # no server paths shown
     assert RESULT not in at.session_state
+    at = _upload(at, "junk.png", b"\x89PNG but not really", "image/png")
+    assert "Could not process **junk.png**" in _texts(at.error)
     at = _upload(at, "fine.jpg", face_jpeg, "image/jpeg")
     assert not at.error and at.session_state[RESULT].regions >= 1
 
@@ -157,3 +160,13 @@ def test_webcam_page_builds_pipeline_from_shared_settings(new_app):
     assert "streamlit run Home.py" in _texts(at.error)
     live, _ = at.session_state["_anon_live_webcam"]
     assert live.show_raw is False and live._pipeline.config.method == "fill"
+
+
+def test_upload_over_the_size_limit_is_refused_with_the_setting_named(new_app, face_jpeg, monkeypatch):
+    import ui.inputs
+
+    at = _run(new_app())
+    monkeypatch.setattr(ui.inputs, "upload_limit_mb", lambda: 0)
+    at = _upload(at, "big.jpg", face_jpeg, "image/jpeg")
+    assert "the limit is 0 MB" in _texts(at.error) and "server.maxUploadSize" in _texts(at.error)
+    assert RESULT not in at.session_state
