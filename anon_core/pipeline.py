@@ -85,7 +85,7 @@ class FrameResult:
 
     def record(self) -> dict:
         """JSON-friendly per-frame entry of the audit report."""
-        entry = {"frame": self.index, "detected": self.detected, "regions": self.regions.to_records()}
+        entry = {"frame": int(self.index), "detected": bool(self.detected), "regions": self.regions.to_records()}
         if self.error:
             entry["error"] = self.error
         return entry

@@ -51,7 +51,7 @@ class Report:
 
     def add(self, result) -> None:
         entry = result.record()
-        self._spool.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        self._spool.write(json.dumps(entry, separators=(",", ":"), default=str) + "\n")
         self.frame_count += 1
         self._detector_runs += bool(entry["detected"])
         for r in entry["regions"]:

@@ -4,7 +4,8 @@
 the tracker carry regions for up to `max_every` frames, scaled so that no tracked region moves
 more than a quarter of its size between detections.  A cheap motion check (downscaled frame
 difference outside the tracked regions) forces a detection as soon as something new moves into
-view, so a face entering the frame is found on its first frames, not N frames later.
+view (a moving blob not attached to a tracked region), so a face entering the frame is found on its
+first frames, not N frames later.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import numpy as np
 
 from anon_core.detections import Detections
 
-MOTION_SIDE = 96  # width of the motion-check thumbnail
+MOTION_SIDE = 160  # width of the motion-check thumbnail
 MOTION_DELTA = 18  # grey-level change that counts as motion
-MOTION_SHARE = 0.004  # share of changed thumbnail pixels outside tracked regions that triggers detection
+MOTION_MIN_BLOB = 6  # thumbnail pixels a moving blob needs to count (about a 12 px face at 640 px)
+RING_IN, RING_OUT = 0.02, 0.5  # the ring around a tracked region that tells it is leaving its box
+RING_SHARE = 0.12
 
 
 class DetectionSchedule:
@@ -70,9 +73,45 @@ class DetectionSchedule:
         return cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (3, 3), 0)
 
     def _motion_outside(self, thumb: np.ndarray, regions: Detections | None, shape) -> bool:
-        changed = cv2.absdiff(thumb, self._thumb) > MOTION_DELTA
-        if regions is not None and len(regions):
-            f = thumb.shape[1] / shape[1]
-            for x1, y1, x2, y2 in regions.padded(0.5).xyxy * f:
-                changed[max(0, int(y1)):int(np.ceil(y2)), max(0, int(x1)):int(np.ceil(x2))] = False
-        return changed.mean() > MOTION_SHARE
+        """Motion the tracker cannot account for: (a) a moving blob not attached to any tracked
+        region (a newcomer), or (b) change in the ring above and beside a tracked region (it is
+        leaving its predicted box).  The body below a face is ignored: it moves with the face."""
+        changed = (cv2.absdiff(thumb, self._thumb) > MOTION_DELTA).astype(np.uint8)
+        if not changed.any():
+            return False
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(changed, connectivity=8)
+        big = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= MOTION_MIN_BLOB]
+        if not big:
+            return False
+        if regions is None or not len(regions):
+            return True
+        h, w = changed.shape
+        f = w / shape[1]
+        attached = np.zeros((h, w), bool)
+        for x1, y1, x2, y2 in regions.padded(1.0).xyxy * f:
+            y2 += (y2 - y1) * 1.5  # a face's body hangs below it
+            attached[max(0, int(y1)):int(np.ceil(y2)), max(0, int(x1)):int(np.ceil(x2))] = True
+        touching = set(np.unique(labels[attached]).tolist())
+        if any(k not in touching for k in big):
+            return True
+        return any(self._leaving(changed, box * f) for box in regions.xyxy)
+
+    @staticmethod
+    def _leaving(changed: np.ndarray, box: np.ndarray) -> bool:
+        x1, y1, x2, y2 = box
+        bw, bh = x2 - x1, y2 - y1
+        cy = (y1 + y2) / 2
+
+        def clip(a, b, n):
+            return max(0, int(a)), min(n, int(np.ceil(b)))
+
+        oy1, oy2 = clip(y1 - RING_OUT * bh, cy, changed.shape[0])
+        ox1, ox2 = clip(x1 - RING_OUT * bw, x2 + RING_OUT * bw, changed.shape[1])
+        iy1, iy2 = clip(y1 - RING_IN * bh, cy, changed.shape[0])
+        ix1, ix2 = clip(x1 - RING_IN * bw, x2 + RING_IN * bw, changed.shape[1])
+        outer = changed[oy1:oy2, ox1:ox2]
+        ring_area = outer.size - max(0, iy2 - iy1) * max(0, ix2 - ix1)
+        if ring_area < MOTION_MIN_BLOB * 2:
+            return False  # too small to judge at thumbnail scale; the Kalman prediction carries it
+        moved = int(outer.sum()) - int(changed[iy1:iy2, ix1:ix2].sum())
+        return moved > RING_SHARE * ring_area
