@@ -191,6 +191,11 @@ class Detections:
         lm = None if self.landmarks is None else self.landmarks * np.array([sx, sy], np.float32)
         return self.with_(xyxy=self.xyxy * s, landmarks=lm)
 
+    def shifted(self, dx: float, dy: float) -> Detections:
+        """Boxes and landmarks translated by (dx, dy), e.g. from a crop back to the frame."""
+        lm = None if self.landmarks is None else self.landmarks + np.array([dx, dy], np.float32)
+        return self.with_(xyxy=self.xyxy + np.array([dx, dy, dx, dy], np.float32), landmarks=lm)
+
     def padded(self, factor: float) -> Detections:
         """Boxes grown around their centre by `factor` (0.2 = 20 % wider and taller)."""
         if factor == 0 or not len(self):

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from anon_core.anonymize import ANONYMIZERS, Policy, RegionAnonymizer, obscure_frame
-from anon_core.detections import Detections
+from anon_core.detections import Detections, nms
 from anon_core.detectors import Detector, create_detector, detector_info
 from anon_core.schedule import DetectionSchedule
 from anon_core.tracking.tracker import Tracker, TrackerConfig
@@ -28,6 +29,8 @@ Analyzer = Callable[[np.ndarray, Detections], Any]
 PREDICTION_GROWTH = 0.06
 UNKNOWN_MOTION_GROWTH = 0.25
 MAX_GROWTH = 1.0
+ROI_CONTEXT = 1.0  # crops around tracked regions are twice their size
+ROI_SIDE = 256  # and scaled down to at most this many pixels (the face then spans ~128 px)
 
 
 @dataclass
@@ -118,7 +121,8 @@ class Pipeline:
         self.policy = self.config.build_policy()
         self.analyzers = dict(analyzers or {})
         every = self.config.detect_every
-        self.schedule = DetectionSchedule(every)
+        roi = all(d.info.scalable for d in self.detectors.values())
+        self.schedule = DetectionSchedule(every, roi=roi)
         max_gap = self.schedule.max_every if every == "auto" else every
         self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2))
         self.reset()
@@ -137,11 +141,14 @@ class Pipeline:
         self.index += 1
         detected, dets = False, None
         try:
-            detected = self.schedule.should_detect(index, frame, self._regions)
+            mode = self.schedule.decide(index, frame, self._regions)
+            if mode == "roi" and not self._roi_possible():
+                mode = "full"
+            detected = mode is not None
             if detected:
-                dets = self._detect(frame)
+                dets = self._detect(frame) if mode == "full" else self._detect_roi(frame, self._regions)
                 tracked = self.tracker.update(dets[np.isin(dets.labels, self.config.targets)])
-                self.schedule.detected(index, tracked)
+                self.schedule.detected(index, tracked, mode)
             else:
                 tracked = self.tracker.update(None)
             regions = self._select(tracked, detected)
@@ -161,6 +168,33 @@ class Pipeline:
 
     def _detect(self, frame: np.ndarray) -> Detections:
         return Detections.concat([det(frame) for det in self.detectors.values()])
+
+    def _roi_possible(self) -> bool:
+        """Re-detection in crops pays off only for detectors that run at any input size (faces)."""
+        regions = self._regions
+        if regions is None or not len(regions):
+            return False
+        return all(label in self.detectors and self.detectors[label].info.scalable for label in set(regions.labels))
+
+    def _detect_roi(self, frame: np.ndarray, regions: Detections) -> Detections:
+        """Detect only in crops around the tracked regions (twice their size, scaled to at most
+        ROI_SIDE px): a fraction of a full-frame run, used when tracked faces moved off their
+        predictions but nothing new entered the frame."""
+        h, w = frame.shape[:2]
+        found = []
+        for i, (x1, y1, x2, y2) in enumerate(regions.padded(ROI_CONTEXT).xyxy):
+            x1, y1 = max(0, int(x1)), max(0, int(y1))
+            x2, y2 = min(w, int(np.ceil(x2))), min(h, int(np.ceil(y2)))
+            if x2 - x1 < 8 or y2 - y1 < 8:
+                continue
+            crop = frame[y1:y2, x1:x2]
+            scale = min(1.0, ROI_SIDE / max(crop.shape[:2]))
+            if scale < 1:
+                crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            dets = self.detectors[str(regions.labels[i])](np.ascontiguousarray(crop))
+            found.append(dets.scaled(1 / scale).shifted(x1, y1))
+        merged = Detections.concat(found)
+        return merged[nms(merged.xyxy, merged.scores, 0.5)] if len(merged) else merged
 
     def _select(self, tracked: Detections, detected: bool) -> Detections:
         """Regions to anonymize: everything detected now, plus tracker predictions of recent tracks."""

@@ -72,7 +72,7 @@ class RegionAnonymizer:
             if region is None:
                 out[y1:y2, x1:x2] = obscured
             else:
-                roi[region] = obscured[region]
+                cv2.copyTo(obscured, region.view(np.uint8), roi)
         return out
 
     def _region_mask(self, dets: Detections, i: int, box) -> np.ndarray | None:

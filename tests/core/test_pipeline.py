@@ -152,3 +152,32 @@ def test_centerface_pipeline_hides_real_faces(people):
         pipe.reset()
         after = detector(out)
         assert len(after) == 0, f"{person.person_id}: {len(after)} faces still detectable"
+
+
+def test_auto_schedule_redetects_moving_faces_in_crops(people):
+    """A face that keeps moving is re-detected in crops around its track ("roi" runs), not by
+    full-frame runs, and stays covered on every frame."""
+    from anon_core.detectors import create_detector
+
+    face = load_person_image(people[0], "studio_portrait", max_side=200)
+    pipe = Pipeline(PipelineConfig(detect_every="auto", method="fill", shape="box", padding=0.2),
+                    detectors={"face": create_detector("centerface")})
+    modes = []
+    decide = pipe.schedule.decide
+
+    def spy(*args):
+        modes.append(decide(*args))
+        return modes[-1]
+
+    pipe.schedule.decide = spy
+    ref = create_detector("centerface")(face)
+    fx1, fy1, fx2, fy2 = ref.xyxy[0]
+    for i in range(16):
+        frame = np.full((360, 640, 3), 100, np.uint8)
+        x = 40 + 18 * i
+        frame[80:280, x : x + 200] = face
+        out = pipe.process(frame).frame
+        inner = out[int(80 + fy1) + 6 : int(80 + fy2) - 6, int(x + fx1) + 6 : int(x + fx2) - 6]
+        assert (inner == 0).all(), f"frame {i}: face not fully covered"
+    assert modes[0] == "full"
+    assert modes.count("roi") >= 5 and modes.count("full") <= 4, modes
