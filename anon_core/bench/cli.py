@@ -58,6 +58,8 @@ def register(subparsers) -> None:
     s.add_argument("--size", type=_size, default=(1280, 720), help="synthetic clip size, e.g. 1280x720")
     s.add_argument("--seconds", type=float, default=10.0, help="synthetic clip length")
     s.add_argument("--detect-every", default="auto", help="N or auto (default auto)")
+    s.add_argument("--detect-width", type=int, default=640,
+                   help="face detector input width (default 640, deface's --scale 640x360)")
     s.add_argument("--no-deface", action="store_true", help="skip the deface reference run")
     s.add_argument("--keep", type=Path, help="keep the output videos in this folder")
     s.add_argument("--json", type=Path, dest="json_out")
@@ -105,7 +107,8 @@ def run_speed_cmd(args) -> int:
     every = args.detect_every if args.detect_every == "auto" else int(args.detect_every)
     if args.clip is not None and not args.clip.is_file():
         raise CliError(f"{args.clip} is not a file; give a video, or leave --clip out to use a synthetic clip")
-    cfg = SpeedConfig(args.clip, args.synth, args.size, args.seconds, every, deface=not args.no_deface)
+    cfg = SpeedConfig(args.clip, args.synth, args.size, args.seconds, every, deface=not args.no_deface,
+                      detect_width=args.detect_width)
     result = run_speed(cfg, keep_dir=args.keep)
     result["command"] = "anon bench speed " + " ".join(sys.argv[3:] if sys.argv[1:3] == ["bench", "speed"] else [])
     if args.json_out:

@@ -31,6 +31,7 @@ class SpeedConfig:
     seconds: float = 10.0
     detect_every: str | int = "auto"
     face_detector: str = "centerface"
+    detect_width: int | None = 640  # the same detector input scale as deface's --scale 640x360
     deface_scale: str = "640x360"
     deface: bool = True
     recall: bool = True
@@ -70,7 +71,7 @@ def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
     from anon_core.pipeline import Pipeline, PipelineConfig
 
     pipe = Pipeline(PipelineConfig(targets=("face",), face_detector=cfg.face_detector,
-                                   detect_every=cfg.detect_every))
+                                   detect_every=cfg.detect_every, detect_width=cfg.detect_width))
     regions: list = []
     t0 = time.perf_counter()
     report = anonymize_video(clip, out, pipe, JobOptions(progress=False, on_frame=lambda r: regions.append(r.regions)))
@@ -78,6 +79,7 @@ def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
     frames = _frames(report, out)
     row = {"tool": "anon", "seconds": seconds, "frames": frames, "fps": frames / seconds,
            "settings": {"detect_every": cfg.detect_every, "face_detector": cfg.face_detector,
+                        "detect_width": cfg.detect_width,
                         "shape": pipe.config.shape, "padding": pipe.config.padding},
            "note": "wall time of anonymize_video (decode, detect, track, anonymize, H.264 encode); model loaded before"}
     return row, regions
