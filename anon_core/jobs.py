@@ -18,6 +18,7 @@ from anon_core.media.images import IMAGE_SUFFIXES
 from anon_core.media.sources import FrameFolder, SingleImage
 from anon_core.media.video import VIDEO_SUFFIXES, EncodeOptions
 from anon_core.pipeline import FrameResult, Pipeline
+from anon_core.prefetch import WriteBehind, read_ahead
 from anon_core.report import Report, file_entry
 
 Progress = Callable[[int, int | None, float], None]  # (frames done, total or None, frames per second)
@@ -64,17 +65,23 @@ def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Re
     total = source.info.frame_count
     progress = _ProgressSink(options.progress, total, desc)
     start = time.perf_counter()
+    writer = WriteBehind(sink_write)
+    frames = read_ahead(source.timed_frames())
     try:
-        for t, frame in source.timed_frames():
+        for t, frame in frames:
             result = pipeline.process(frame)
             report.add(result)
-            sink_write(result, t)
+            writer.put(result, t)
             if options.on_frame is not None:
                 options.on_frame(result)
             progress.step()
     finally:
-        progress.close()
-        source.close()
+        frames.close()  # stops the decoding thread before its source is closed
+        try:
+            writer.close()
+        finally:
+            progress.close()
+            source.close()
     report.seconds = time.perf_counter() - start
     if not report.frame_count:
         raise MediaError(f"{report.input.get('path')}: no frames to process")

@@ -121,7 +121,7 @@ class Pipeline:
         self.policy = self.config.build_policy()
         self.analyzers = dict(analyzers or {})
         every = self.config.detect_every
-        roi = all(d.info.scalable for d in self.detectors.values())
+        roi = all(_scalable(d) for d in self.detectors.values())
         self.schedule = DetectionSchedule(every, roi=roi)
         max_gap = self.schedule.max_every if every == "auto" else every
         self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2))
@@ -174,7 +174,7 @@ class Pipeline:
         regions = self._regions
         if regions is None or not len(regions):
             return False
-        return all(label in self.detectors and self.detectors[label].info.scalable for label in set(regions.labels))
+        return all(label in self.detectors and _scalable(self.detectors[label]) for label in set(regions.labels))
 
     def _detect_roi(self, frame: np.ndarray, regions: Detections) -> Detections:
         """Detect only in crops around the tracked regions (twice their size, scaled to at most
@@ -228,6 +228,11 @@ class Pipeline:
             "detectors": {t: d.describe() for t, d in self.detectors.items()},
             "tracker": asdict(self.tracker.config),
         }
+
+
+def _scalable(detector) -> bool:
+    """Runs at any input size (any callable `frame -> Detections` may serve as a detector)."""
+    return bool(getattr(getattr(detector, "info", None), "scalable", False))
 
 
 def _safe_shape(frame) -> np.ndarray:
