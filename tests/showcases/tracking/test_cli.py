@@ -1,0 +1,92 @@
+"""`anon track` end to end: the synthetic industrial clip with the GT detector (all four classes, a
+zone, annotated video and CSV), a 12-frame cut of TUD-Campus with YOLOX-Nano, and the user errors."""
+
+import contextlib
+import json
+from importlib.metadata import entry_points
+
+import pandas as pd
+import pytest
+
+from anon_core.cli.main import main
+from anon_core.groundtruth import load_mot
+from anon_core.media import VideoReader, probe
+
+FRAMES = 12
+
+
+def test_track_is_registered_through_the_entry_point():
+    assert "showcases.tracking.cli" in [ep.value for ep in entry_points(group="anon.commands")]
+
+
+def test_anon_track_with_the_gt_detector_on_the_industrial_scene(industrial, tmp_path, capsys):
+    out_json, out_mp4, out_csv = tmp_path / "t.json", tmp_path / "t.mp4", tmp_path / "t.csv"
+    rc = main(["track", str(industrial.video), "--gt", str(industrial.gt), "--detector", "gt",
+               "--classes", "person,box,pallet,cart", "--zone", "left=0,150,320,360", "--method", "pixelate",
+               "--detect-every", "3", "--json", str(out_json), "-o", str(out_mp4), "--csv", str(out_csv),
+               "--no-progress"])
+    assert rc == 0
+    captured = capsys.readouterr()
+    assert "equal by construction" in captured.err and "anonymized - raw" in captured.out
+    d = json.loads(out_json.read_text())
+    gt = load_mot(industrial.gt)
+    assert d["frames"] == gt.num_frames == 90
+    raw = d["sides"]["raw"]
+    want = {c: len(set(gt.track_id[gt.label == c].tolist())) for c in ("person", "box", "pallet", "cart")}
+    assert raw["tracks_per_class"] == want  # one track per object
+    assert d["metrics_classes"] == ["person", "box", "pallet", "cart"]
+    m = {r["input"]: r for r in d["metrics"]}
+    assert m["raw"]["id_switches"] == 0 and m["raw"]["mota"] >= 0.8
+    assert m["anonymized - raw (points)"]["mota"] == 0  # the GT detector ignores the pixels
+    zone = raw["zones"][0]
+    assert zone["name"] == "left" and zone["tracks"] >= 1
+    assert sum(t["frames_inside"] for t in zone["per_track"]) > 0
+    # tracks in the JSON and CSV agree; the video has every frame
+    assert len(d["tracks"]["raw"]) == raw["rows"]
+    csv = pd.read_csv(out_csv)
+    assert set(csv["input"]) == {"raw", "anonymized"} and (csv["input"] == "raw").sum() == raw["rows"]
+    assert d["pipeline"]["method"] == "pixelate" and d["detector"]["name"] == "gt"
+    info = probe(out_mp4)
+    assert (info.width, info.height) == (640, 360)
+    with VideoReader(out_mp4) as r:
+        assert sum(1 for _ in r.frames()) == 90
+
+
+@pytest.fixture()
+def short_seq(tmp_path, tud_campus):
+    seq = tmp_path / "tud12"
+    (seq / "img1").mkdir(parents=True)
+    (seq / "gt").mkdir()
+    for i in range(1, FRAMES + 1):
+        (seq / "img1" / f"{i:06d}.jpg").symlink_to(tud_campus / "img1" / f"{i:06d}.jpg")
+    rows = [r for r in (tud_campus / "gt" / "gt.txt").read_text().splitlines() if int(r.split(",")[0]) <= FRAMES]
+    (seq / "gt" / "gt.txt").write_text("\n".join(rows) + "\n")
+    return seq
+
+
+def test_anon_track_with_yolox_on_tud_campus(short_seq, tmp_path, model_dir):
+    out_json = tmp_path / "t.json"
+    rc = main(["track", str(short_seq), "--gt", "auto", "--classes", "person", "--targets", "person",
+               "--method", "fill", "--json", str(out_json), "--no-progress"])
+    assert rc == 0
+    d = json.loads(out_json.read_text())
+    m = {r["input"]: r for r in d["metrics"]}
+    assert m["raw"]["mota"] >= 0.5 and m["raw"]["recall"] >= 0.6
+    # Whole-person fill removes what the detector looks for: tracking on that output collapses.
+    assert m["anonymized"]["recall"] <= 0.2
+    assert d["detector"]["name"] == "yolox-nano" and d["detector"]["threshold"] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--detector", "gt"], "needs ground truth"),
+    (["--classes", "pallet"], "cannot detect pallet"),
+    (["--zone", "dock=1,2,3"], "cannot read zone"),
+])
+def test_anon_track_user_errors_say_how_to_fix_them(industrial, tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) if args[0] == "--zone" else contextlib.nullcontext():
+        rc = main(["track", str(industrial.video), "--json", str(tmp_path / "x.json"), "--no-progress", *args])
+        assert rc == 2  # argparse errors (bad --zone) exit with 2 as well
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert not (tmp_path / "x.json").exists()
+
