@@ -29,23 +29,30 @@ def tracking_detectors() -> list[str]:
     return [n for n in DETECTORS.names() if set(detector_info(n).targets) - {"face"}]
 
 
-def make_detector(name: str, classes: Sequence[str], threshold: float | None = None,
-                  gt: MotGroundTruth | None = None, noise: GtNoise | None = None, **options):
-    """The FrameDetector called `name` ("gt" needs `gt`); raises ValueError for classes it cannot find,
-    ModelUnavailableError when its weights are missing."""
-    from anon_core.detectors import create_detector, detector_info
+def check_classes(name: str, classes: Sequence[str]) -> None:
+    """ValueError (saying what to use instead) when registry detector `name` cannot emit `classes`."""
+    from anon_core.detectors import detector_info
 
-    if name == GT_DETECTOR:
-        if gt is None:
-            raise ValueError("detector 'gt' needs ground truth (--gt GT.txt): it feeds the tracker noisy "
-                             "ground-truth boxes to evaluate the tracker on classes no detector knows")
-        return GtDetector(gt, classes, noise)
     known = set(detector_info(name).targets)
     unknown = [c for c in classes if c not in known]
     if unknown:
         hint = "COCO names such as person, car, truck" if len(known) > 1 else ", ".join(sorted(known))
         raise ValueError(f"{name} cannot detect {', '.join(unknown)}; use {hint}, or the 'gt' detector "
                          "with --gt for classes of your ground truth (box, pallet, cart ...)")
+
+
+def make_detector(name: str, classes: Sequence[str], threshold: float | None = None,
+                  gt: MotGroundTruth | None = None, noise: GtNoise | None = None, **options):
+    """The FrameDetector called `name` ("gt" needs `gt`); raises ValueError for classes it cannot find,
+    ModelUnavailableError when its weights are missing."""
+    from anon_core.detectors import create_detector
+
+    if name == GT_DETECTOR:
+        if gt is None:
+            raise ValueError("detector 'gt' needs ground truth (--gt GT.txt): it feeds the tracker noisy "
+                             "ground-truth boxes to evaluate the tracker on classes no detector knows")
+        return GtDetector(gt, classes, noise)
+    check_classes(name, classes)
     if threshold is not None:
         options["threshold"] = threshold
     return ModelDetector(create_detector(name, **options), classes)
