@@ -25,6 +25,9 @@ def frames():
 
 
 def build(variant, **options):
+    import torch
+
+    torch.manual_seed(0)  # random weights, but the same ones every run (an unlucky draw detects nothing)
     det = create_detector(variant, pretrained=False, threshold=0.0, min_size=96, **options)
     if hasattr(det.model, "roi_heads"):  # keep the R-CNN heads cheap on CPU: 50 proposals, 5 detections
         det.model.rpn._pre_nms_top_n["testing"] = det.model.rpn._post_nms_top_n["testing"] = 50
