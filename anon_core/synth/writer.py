@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -63,13 +64,13 @@ def write_scene(scene: Scene, out_dir: str | Path, frames: bool = False, video: 
         frames_dir.mkdir(exist_ok=True)
     mot_rows, face_rows = [], []
     cfg = scene.config
-    writer = VideoWriter(out / "video.mp4", cfg.fps) if video else None
     indices = range(len(scene))
     if progress:
         from tqdm import tqdm
 
         indices = tqdm(indices, desc=f"synth {cfg.kind}", unit="frame")
-    try:
+    # VideoWriter publishes the file on a clean exit and removes it on an exception
+    with VideoWriter(out / "video.mp4", cfg.fps) if video else nullcontext() as writer:
         for i in indices:
             frame, truths = scene.render(i)
             if writer is not None:
@@ -80,12 +81,6 @@ def write_scene(scene: Scene, out_dir: str | Path, frames: bool = False, video: 
                 mot_rows.append((i + 1, t.track_id, *t.box, 1, t.cls, t.visibility))
                 if t.face is not None:
                     face_rows.append(_face_record(i + 1, t))
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    if writer is not None:
-        writer.close()
     write_mot(out / "gt" / "gt.txt", mot_rows)
     (out / "faces.jsonl").write_text("".join(json.dumps(r) + "\n" for r in face_rows), encoding="utf-8")
     meta = {"version": SYNTH_VERSION, "kind": cfg.kind, "width": cfg.size[0], "height": cfg.size[1],

@@ -9,6 +9,7 @@ leave.  The raw frames sampled for the method comparison stay in memory.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,8 +100,7 @@ def run_video(src: str | Path, dst: str | Path | None, detector, analyzer: Analy
     timeline, samples, next_sample = [], [], 0.0
     with VideoReader(src) as reader:
         fps = reader.info.fps or 25.0
-        writer = VideoWriter(dst, fps) if dst else None
-        try:
+        with VideoWriter(dst, fps) if dst else nullcontext() as writer:
             for i, (t, frame) in enumerate(reader.timed_frames()):
                 t = i / fps if t is None else t
                 res = pipe.process(frame)
@@ -115,12 +115,6 @@ def run_video(src: str | Path, dst: str | Path | None, detector, analyzer: Analy
                     writer.write(out, t)
                 if progress is not None:
                     progress(i)
-        except BaseException:
-            if writer is not None:
-                writer.abort()
-            raise
-        if writer is not None:
-            writer.close()
     comparison = analyzer.compare(samples, config.methods) if samples else None
     return RunResult(comparison, timeline)
 
