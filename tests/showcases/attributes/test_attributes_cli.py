@@ -36,3 +36,26 @@ def test_missing_input_says_what_to_give(tmp_path, capsys):
     code = main(["attributes", str(tmp_path / "nope.jpg"), "--json", str(tmp_path / "r.json")])
     assert code == 2
     assert "openpeople" in capsys.readouterr().err
+
+
+def test_video_timeline_and_anonymized_output(tmp_path):
+    """Analyze-then-anonymize on a clip: attributes come from the raw faces inside the pipeline, the
+    written video has every frame and no face CenterFace can still find."""
+    from anon_core.detectors import create_detector
+    from anon_core.media import VideoReader, probe
+    from anon_core.synth import ensure_sample
+
+    sample = ensure_sample("faces", seed=2, seconds=1.0)
+    out, report = tmp_path / "anon.mp4", tmp_path / "report.json"
+    code = main(["attributes", str(sample.video), "--method", "analyze-then-anonymize", "--json", str(report),
+                 "-o", str(out), "--no-overlay"])
+    assert code == 0
+    data = json.loads(report.read_text())
+    frames = probe(sample.video).frame_count
+    assert probe(out).frame_count == frames
+    assert len(data["timeline"]) == frames
+    assert any(entry.get("faces") for entry in data["timeline"])
+    detector = create_detector("centerface")
+    with VideoReader(out) as reader:
+        confident = [int((detector(f).scores >= 0.7).sum()) for f in reader.frames()]
+    assert sum(confident) == 0
