@@ -190,7 +190,7 @@ class Pipeline:
             crop = frame[y1:y2, x1:x2]
             scale = min(1.0, ROI_SIDE / max(crop.shape[:2]))
             if scale < 1:
-                crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                crop = _shrink(crop, scale)
             dets = self.detectors[str(regions.labels[i])](np.ascontiguousarray(crop))
             found.append(dets.scaled(1 / scale).shifted(x1, y1))
         merged = Detections.concat(found)
@@ -228,6 +228,15 @@ class Pipeline:
             "detectors": {t: d.describe() for t, d in self.detectors.items()},
             "tracker": asdict(self.tracker.config),
         }
+
+
+def _shrink(img: np.ndarray, scale: float) -> np.ndarray:
+    """Anti-aliased downscale: Gaussian pyramid halvings, then a linear step (INTER_AREA quality,
+    several times faster on the crops used for re-detection)."""
+    while scale <= 0.5:
+        img = cv2.pyrDown(img)
+        scale *= 2
+    return img if scale >= 0.999 else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
 
 
 def _scalable(detector) -> bool:
