@@ -69,6 +69,8 @@ def _session(path: Path):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(os.environ.get("ANON_THREADS", os.cpu_count() or 1))
     opts.log_severity_level = 3
+    # idle worker threads sleep instead of spinning: the decode/encode threads share these cores
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     return sess, image.name, [o.name for o in model.graph.output]
 
