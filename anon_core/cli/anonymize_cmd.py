@@ -6,7 +6,9 @@ import argparse
 
 from anon_core.cli.options import add_pipeline_options, pipeline_from_args
 from anon_core.jobs import JobOptions, anonymize_frames, anonymize_image, anonymize_video
-from anon_core.media import MediaError
+from anon_core.media import EncodeOptions, MediaError
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 JOBS = {
     "image": (anonymize_image, "anonymize a photo (EXIF orientation applied, metadata stripped)"),
@@ -23,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--report", default=None, metavar="FILE.json", help="write the JSON audit report here")
         if name != "image":
             p.add_argument("--keep-audio", action="store_true", help="copy the audio track (dropped by default)")
+            p.add_argument("--preset", default=EncodeOptions.preset, choices=X264_PRESETS,
+                           help=f"x264 speed/size trade-off of the output (default {EncodeOptions.preset})")
+            p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
         add_pipeline_options(p)
         p.set_defaults(func=run, job=name)
@@ -35,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
         args.detect_every = 1
     pipeline = pipeline_from_args(args)
     job = JOBS[args.job][0]
+    encode = EncodeOptions(crf=args.crf, preset=args.preset) if args.job != "image" else None
     options = JobOptions(keep_audio=getattr(args, "keep_audio", False), report_path=args.report,
-                         progress=not args.no_progress and args.job != "image")
+                         progress=not args.no_progress and args.job != "image", encode=encode)
     try:
         report = job(args.input, args.output, pipeline, options)
     except MediaError as exc:

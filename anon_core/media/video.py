@@ -160,7 +160,9 @@ def probe(path: str | Path) -> VideoInfo:
 @dataclass(frozen=True)
 class EncodeOptions:
     crf: int = 21
-    preset: str = "superfast"  # anonymized footage: favour throughput; use veryfast/medium for archives
+    # Anonymized footage favours throughput: ultrafast is ~13 % faster end to end than superfast on
+    # 2 cores (files are larger); pass --preset veryfast/medium for archive copies.
+    preset: str = "ultrafast"
     codec: str = "libx264"
 
 
