@@ -99,3 +99,15 @@ def test_bad_videos(tmp_path, clip):
             c.mux(p)
     with pytest.raises(MediaError, match="no video stream"):
         VideoReader(audio_only)
+
+
+def test_zero_frame_video_is_rejected(tmp_path):
+    import subprocess
+
+    from media_factory import ffmpeg_exe
+
+    zero = tmp_path / "zero.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=size=64x64:rate=25",
+                    "-frames:v", "0", "-c:v", "libx264", str(zero)], check=True)
+    with pytest.raises(MediaError, match="no video stream|no decodable frames"):
+        VideoReader(zero)
