@@ -46,6 +46,7 @@ class PipelineConfig:
     padding: float = 0.3  # an ellipse 1.3x the face box covers > 95 % of the box
     policy: Policy | None = None
     detect_width: int | None = 1280  # scalable detectors (CenterFace) run at this width; None = native
+    auto_download: bool = False  # fetch a missing downloadable model (progress bar, checksum) when built
 
     def __post_init__(self):
         self.targets = tuple(dict.fromkeys(self.targets))
@@ -106,6 +107,8 @@ def build_detectors(config: PipelineConfig) -> dict[str, Detector]:
         options = {} if config.threshold is None else {"threshold": config.threshold}
         if detector_info(name).scalable:
             options["input_width"] = config.detect_width
+        if config.auto_download and detector_info(name).source in ("download", "torchvision"):
+            options["auto_download"] = True
         out[target] = create_detector(name, **options)
     return out
 

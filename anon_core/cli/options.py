@@ -56,6 +56,8 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
                    help="run detectors every N frames, tracking in between; auto adapts N to motion")
     g.add_argument("--hold", type=int, default=8, metavar="K",
                    help="keep a region anonymized K frames after its last detection (default 8)")
+    g.add_argument("--no-download", action="store_true",
+                   help="never download a missing model (default: fetch it on first use, with a progress bar)")
     g.add_argument("--policy", default=None, metavar="FILE",
                    help="YAML/JSON privacy policy (target -> method, shape, padding); overrides --method")
 
@@ -74,7 +76,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         return PipelineConfig(targets=targets, face_detector=args.face_detector, person_detector=args.person_detector,
                               threshold=args.threshold, detect_every=args.detect_every, hold_frames=args.hold,
                               method=args.method, shape=args.shape, padding=args.padding, policy=policy,
-                              detect_width=args.detect_width)
+                              detect_width=args.detect_width, auto_download=not args.no_download)
     except (ValueError, PolicyError) as exc:
         raise CliError(str(exc)) from None
 

@@ -101,8 +101,9 @@ class VideoReader:
         duration = float(s.duration * s.time_base) if s.duration and s.time_base else (
             c.duration / 1e6 if c.duration else None)
         frames = int(s.frames) if s.frames else (round(duration * fps) if duration and fps else None)
+        self._frames = self._decode()  # one decoding pass: probing takes its first frame
         try:
-            self._first = next(self._decode())
+            self._first = next(self._frames)
         except StopIteration:
             self.close()
             raise MediaError(f"{self.path}: the video has no decodable frames") from None
@@ -130,8 +131,7 @@ class VideoReader:
         first, self._first = self._first, None
         start = first.time
         rot = self.info.rotation
-        frames = iter([first])
-        for source in (frames, self._decode()):
+        for source in ([first], self._frames):
             for frame in source:
                 t = None if frame.time is None or start is None else frame.time - start
                 yield t, _rotate(_to_bgr(frame), rot)

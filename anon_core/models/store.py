@@ -124,8 +124,9 @@ def fetch(name: str, url: str | None = None, sha256: str | None = None, progress
         raise
     except OSError as exc:
         raise ModelUnavailableError(
-            f"could not download {name} from {url}: {exc}. Check the internet connection, or download the "
-            f"file yourself and copy {entry.filename} into {target_dir}") from exc
+            f"could not download {name} from {url}: {exc}. Check the internet connection and retry "
+            f"(`anon models pull {name}`), or download the file yourself and copy {entry.filename} "
+            f"into {target_dir}") from exc
     finally:
         part.unlink(missing_ok=True)
     if not expected:

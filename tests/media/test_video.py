@@ -111,3 +111,11 @@ def test_zero_frame_video_is_rejected(tmp_path):
                     "-frames:v", "0", "-c:v", "libx264", str(zero)], check=True)
     with pytest.raises(MediaError, match="no video stream|no decodable frames"):
         VideoReader(zero)
+
+
+@pytest.mark.parametrize("frames", [1, 2, 4])
+def test_very_short_clips_decode_every_frame(tmp_path, frames):
+    """The encoder's lookahead means the first decoded frame needs every packet of a short clip."""
+    clip = make_clip(tmp_path / "short.mp4", frames=frames)
+    with VideoReader(clip) as r:
+        assert sum(1 for _ in r.frames()) == frames

@@ -105,3 +105,19 @@ def test_detector_auto_download_is_explicit(server, empty_dir, monkeypatch):
     assert store.locate("yolox-nano") is None
     det = create_detector("yolox-nano", auto_download=True)
     assert det.path == empty_dir / "yolox_nano.onnx"
+
+
+def test_cli_downloads_a_missing_model_on_first_use(server, empty_dir, monkeypatch, tmp_path, capsys):
+    """`anon video --targets person` with an empty model dir fetches YOLOX-Nano (here from a loopback
+    server standing in for the release URL), then anonymizes; `--no-download` refuses instead."""
+    from media_factory import make_clip
+
+    from anon_core.cli.main import main
+
+    monkeypatch.setenv("ANON_MODEL_URL_YOLOX_NANO", f"{server}/yolox_nano.onnx")
+    clip = make_clip(tmp_path / "c.mp4", frames=3, size=(160, 120))
+    args = ["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--targets", "person", "--no-progress"]
+    assert main(args + ["--no-download"]) == 2
+    assert "anon models pull yolox-nano" in capsys.readouterr().err
+    assert main(args) == 0
+    assert sha256_file(empty_dir / "yolox_nano.onnx") == NANO_SHA256
