@@ -17,46 +17,10 @@ from anon_core.detectors.catalog import detector_info
 from anon_core.detectors.coco import COCO80
 
 
-class TorchCenterFaceDetector(Detector):
-    info = detector_info("centerface")
+class _TorchDetector(Detector):
+    """Shared plumbing: batches of same-size frames go to `self.model.detect`, mixed sizes one by one."""
 
-    def __init__(self, threshold: float | None = None, input_width: int | None = 640, device: str | None = None,
-                 half: bool | None = None, path=None):
-        super().__init__(threshold)
-        from anon_core.gpu.centerface import TorchCenterFace
-
-        self.model = TorchCenterFace(path, device=device, half=half, input_width=input_width,
-                                     threshold=self.threshold)
-
-    def describe(self) -> dict:
-        return {**super().describe(), "backend": "torch", "device": str(self.model.device), "fp16": self.model.half,
-                "weights": str(self.model.path), "input_width": self.model.input_width}
-
-    def detect(self, frame: np.ndarray) -> Detections:
-        return self.detect_batch([frame])[0]
-
-    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
-        if not len(frames):
-            return []
-        shape = check_frame(frames[0]).shape
-        if any(check_frame(f).shape != shape for f in frames):
-            return [d for f in frames for d in self.detect_batch([f])]
-        return [Detections(b, s, np.full(len(b), "face"), landmarks=lm) for b, s, lm in self.model.detect(frames)]
-
-
-class TorchYoloxDetector(Detector):
-    def __init__(self, variant: str = "nano", threshold: float | None = None, classes: Sequence[str] | None = None,
-                 device: str | None = None, half: bool | None = None, path=None):
-        self.info = detector_info(f"yolox-{variant}")
-        super().__init__(threshold)
-        from anon_core.gpu.yolox import TorchYolox
-
-        if path is None:
-            from anon_core.models import store
-
-            path = store.require(f"yolox-{variant}")
-        ids = tuple(COCO80.index(c) for c in classes) if classes else None
-        self.model = TorchYolox(path, device=device, half=half, threshold=self.threshold, class_ids=ids)
+    model = None
 
     def describe(self) -> dict:
         return {**super().describe(), "backend": "torch", "device": str(self.model.device), "fp16": self.model.half,
@@ -71,9 +35,49 @@ class TorchYoloxDetector(Detector):
         shape = check_frame(frames[0]).shape
         if any(check_frame(f).shape != shape for f in frames):
             return [d for f in frames for d in self.detect_batch([f])]
-        names = np.array(COCO80)
-        return [Detections(b, s, names[c] if len(c) else np.zeros(0, str), data={"class_id": c})
-                for b, s, c in self.model.detect(frames)]
+        return [self._detections(out) for out in self.model.detect(frames)]
+
+    def _detections(self, out) -> Detections:
+        raise NotImplementedError
+
+
+class TorchCenterFaceDetector(_TorchDetector):
+    info = detector_info("centerface")
+
+    def __init__(self, threshold: float | None = None, input_width: int | None = 640, device: str | None = None,
+                 half: bool | None = None, path=None):
+        super().__init__(threshold)
+        from anon_core.gpu.centerface import TorchCenterFace
+
+        self.model = TorchCenterFace(path, device=device, half=half, input_width=input_width,
+                                     threshold=self.threshold)
+
+    def describe(self) -> dict:
+        return {**super().describe(), "input_width": self.model.input_width}
+
+    def _detections(self, out) -> Detections:
+        boxes, scores, landmarks = out
+        return Detections(boxes, scores, np.full(len(boxes), "face"), landmarks=landmarks)
+
+
+class TorchYoloxDetector(_TorchDetector):
+    def __init__(self, variant: str = "nano", threshold: float | None = None, classes: Sequence[str] | None = None,
+                 device: str | None = None, half: bool | None = None, path=None):
+        self.info = detector_info(f"yolox-{variant}")
+        super().__init__(threshold)
+        from anon_core.gpu.yolox import TorchYolox
+
+        if path is None:
+            from anon_core.models import store
+
+            path = store.require(f"yolox-{variant}")
+        ids = tuple(COCO80.index(c) for c in classes) if classes else None
+        self.model = TorchYolox(path, device=device, half=half, threshold=self.threshold, class_ids=ids)
+
+    def _detections(self, out) -> Detections:
+        boxes, scores, class_ids = out
+        names = np.array(COCO80)[class_ids] if len(class_ids) else np.zeros(0, str)
+        return Detections(boxes, scores, names, data={"class_id": class_ids})
 
 
 def create_torch_detector(name: str, device: str | None = None, **options) -> Detector:
