@@ -33,7 +33,7 @@ class JobOptions:
     encode: EncodeOptions | None = None
 
 
-class _ProgressSink:
+class ProgressSink:
     def __init__(self, progress: bool | Progress, total: int | None, desc: str):
         self._bar = None
         self._fn = None
@@ -47,10 +47,10 @@ class _ProgressSink:
         self.total = total
         self.done = 0
 
-    def step(self) -> None:
-        self.done += 1
+    def step(self, n: int = 1) -> None:
+        self.done += n
         if self._bar is not None:
-            self._bar.update(1)
+            self._bar.update(n)
         elif self._fn is not None:
             elapsed = time.perf_counter() - self._start
             self._fn(self.done, self.total, self.done / elapsed if elapsed > 0 else 0.0)
@@ -63,7 +63,7 @@ class _ProgressSink:
 def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Report, desc: str) -> Report:
     pipeline.reset()
     total = source.info.frame_count
-    progress = _ProgressSink(options.progress, total, desc)
+    progress = ProgressSink(options.progress, total, desc)
     start = time.perf_counter()
     writer = WriteBehind(sink_write)
     frames = read_ahead(source.timed_frames())

@@ -66,3 +66,15 @@ def load_person_image(person, asset: str, max_side: int | None = None) -> np.nda
         f = max_side / max(img.shape[:2])
         img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     return img
+
+
+def facial_detail(frame, boxes) -> float:
+    """Laplacian energy inside the central part of face boxes (what anonymization must remove)."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    lap = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
+    total = 0.0
+    for x1, y1, x2, y2 in boxes:  # the central part of the face: eyes, nose, mouth (not the region's rim)
+        dx, dy = (x2 - x1) * 0.2, (y2 - y1) * 0.2
+        y1, y2, x1, x2 = (max(0, round(v)) for v in (y1 + dy, y2 - dy, x1 + dx, x2 - dx))
+        total += float(lap[y1:y2, x1:x2].sum())
+    return total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from anon_core.cli.gpu_options import add_device_options, gpu_job_from_args
 from anon_core.cli.options import add_pipeline_options, pipeline_from_args
 from anon_core.jobs import JobOptions, anonymize_frames, anonymize_image, anonymize_video
 from anon_core.media import EncodeOptions, MediaError
@@ -30,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
         add_pipeline_options(p)
+        if name == "video":
+            add_device_options(p)
         p.set_defaults(func=run, job=name)
 
 
@@ -38,8 +41,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.job == "image" and args.detect_every != 1:
         args.detect_every = 1
-    pipeline = pipeline_from_args(args)
-    job = JOBS[args.job][0]
+    if getattr(args, "device", "cpu") != "cpu":
+        gpu = gpu_job_from_args(args)
+
+        def job(src, dst, _pipeline, options):
+            return gpu.run(src, dst, options)
+
+        pipeline = None
+    else:
+        pipeline = pipeline_from_args(args)
+        job = JOBS[args.job][0]
     encode = EncodeOptions(crf=args.crf, preset=args.preset) if args.job != "image" else None
     options = JobOptions(keep_audio=getattr(args, "keep_audio", False), report_path=args.report,
                          progress=not args.no_progress and args.job != "image", encode=encode)

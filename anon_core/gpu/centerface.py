@@ -77,7 +77,7 @@ class TorchCenterFace:
         self.threshold = float(threshold)
 
     def geometry(self, width: int, height: int) -> tuple[int, int, int, int, float]:
-        scale = self.input_width / width if self.input_width else 1.0
+        scale = min(1.0, self.input_width / width) if self.input_width else 1.0  # never upscale (as on CPU)
         net_w = max(32, int(math.ceil(width * scale / 32) * 32))
         net_h = max(32, int(math.ceil(height * scale / 32) * 32))
         return net_w, net_h, round(width * scale), round(height * scale), scale

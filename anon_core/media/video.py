@@ -78,6 +78,17 @@ def _to_bgr(frame: av.VideoFrame) -> np.ndarray:
     return frame.to_ndarray(format="bgr24")
 
 
+def _to_i420(frame: av.VideoFrame) -> np.ndarray:
+    """Decoded frame -> I420 planes (H*3/2, W) uint8, even sizes (odd ones get a replicated row/column)."""
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+        return frame.to_ndarray(format="yuv420p")
+    bgr = _to_bgr(frame)
+    h, w = bgr.shape[:2]
+    if h % 2 or w % 2:
+        bgr = np.pad(bgr, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+
+
 def _rotate(img: np.ndarray, clockwise: int) -> np.ndarray:
     if clockwise == 0:
         return img
@@ -126,15 +137,24 @@ class VideoReader:
 
     def timed_frames(self) -> Iterator[tuple[float | None, np.ndarray]]:
         """(seconds since start or None, BGR frame) pairs; decoding streams, nothing is buffered."""
+        rot = self.info.rotation
+        for t, frame in self._timed():
+            yield t, _rotate(_to_bgr(frame), rot)
+
+    def timed_i420(self) -> Iterator[tuple[float | None, np.ndarray]]:
+        """(seconds, I420 planes (H*3/2, W) uint8) as stored: no colour conversion for 8-bit 4:2:0 input,
+        odd sizes padded to even, rotation NOT applied (`info.rotation` says how to turn them)."""
+        for t, frame in self._timed():
+            yield t, _to_i420(frame)
+
+    def _timed(self) -> Iterator[tuple[float | None, av.VideoFrame]]:
         if self._first is None:
             raise MediaError(f"{self.path}: frames() can be iterated only once; open a new VideoReader")
         first, self._first = self._first, None
         start = first.time
-        rot = self.info.rotation
         for source in ([first], self._frames):
             for frame in source:
-                t = None if frame.time is None or start is None else frame.time - start
-                yield t, _rotate(_to_bgr(frame), rot)
+                yield (None if frame.time is None or start is None else frame.time - start), frame
 
     def frames(self) -> Iterator[np.ndarray]:
         for _, frame in self.timed_frames():
@@ -188,8 +208,7 @@ class VideoWriter:
         self._last_pts = -1
         self._pad = (0, 0)
 
-    def _start(self, frame: np.ndarray) -> None:
-        h, w = frame.shape[:2]
+    def _start(self, h: int, w: int) -> None:
         self._pad = (h % 2, w % 2)  # yuv420p needs even sizes: odd frames get one replicated row/column
         s = self._container.add_stream(self.options.codec, rate=self.fps)
         s.width, s.height = w + self._pad[1], h + self._pad[0]
@@ -211,12 +230,26 @@ class VideoWriter:
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise MediaError(f"VideoWriter takes BGR uint8 frames, got {frame.dtype} {frame.shape}")
         if self._stream is None:
-            self._start(frame)
+            self._start(*frame.shape[:2])
         elif frame.shape[:2] != (self._stream.height - self._pad[0], self._stream.width - self._pad[1]):
             raise MediaError("all frames of a video must have the same size")
         if any(self._pad):
             frame = np.pad(frame, ((0, self._pad[0]), (0, self._pad[1]), (0, 0)), mode="edge")
-        vf = av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
+        self._encode(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), seconds)
+
+    def write_i420(self, planes: np.ndarray, seconds: float | None = None) -> None:
+        """Write I420 planes (H*3/2, W) uint8 with even H and W, as `timed_i420` yields them."""
+        h, w = planes.shape[0] * 2 // 3 if planes.ndim == 2 else 0, planes.shape[-1]
+        if planes.dtype != np.uint8 or planes.ndim != 2 or planes.shape[0] != h * 3 // 2 or h % 2 or w % 2:
+            raise MediaError(f"write_i420 takes (H*3/2, W) uint8 planes with even H and W, got {planes.shape}")
+        if self._stream is None:
+            self._start(h, w)
+        elif (h, w) != (self._stream.height, self._stream.width):
+            raise MediaError("all frames of a video must have the same size")
+        self._encode(planes, seconds)
+
+    def _encode(self, i420: np.ndarray, seconds: float | None) -> None:
+        vf = av.VideoFrame.from_ndarray(i420, format="yuv420p")
         pts = round(seconds * PTS_HZ) if seconds is not None else round(self._count * PTS_HZ / self.fps)
         vf.pts = max(pts, self._last_pts + 1)  # strictly increasing, even for odd source timestamps
         vf.time_base = Fraction(1, PTS_HZ)

@@ -170,3 +170,32 @@ def test_memory_stays_bounded_on_long_videos(tmp_path):
     growth = peaks[399] - peaks[150]
     assert growth < 256 * 1024, f"memory grew by {growth / 1024:.0f} KiB over 250 frames"
     assert len(json.loads((tmp_path / "r.json").read_text())["frames"]) == 400
+
+
+def test_video_device_cuda_runs_the_gpu_job(face_clip, tmp_path, monkeypatch):
+    """The CLI wiring of --device cuda, with the torch job forced onto the CPU (no GPU here)."""
+    import torch
+
+    import anon_core.gpu.video_job as video_job
+
+    real = video_job.TorchCenterFace
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(video_job, "TorchCenterFace", lambda **kw: real(**(kw | {"device": "cpu"})))
+    out, report = tmp_path / "anon.mp4", tmp_path / "report.json"
+    rc = main(["video", str(face_clip), "-o", str(out), "--report", str(report), "--device", "cuda", "--batch", "4",
+               "--method", "pixelate", "--no-progress"])
+    assert rc == 0 and probe(out).frame_count == 20
+    doc = json.loads(report.read_text())
+    assert doc["pipeline"]["engine"] == "gpu-i420" and doc["pipeline"]["anonymizer"]["method"] == "pixelate"
+    assert sum(len(f["regions"]) > 0 for f in doc["frames"]) >= 18
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--targets", "face,person"], "--targets face"),
+    (["--face-detector", "dlib-hog"], "--face-detector centerface"),
+    ([], "sees no CUDA GPU"),
+])
+def test_video_device_cuda_says_what_to_change(face_clip, tmp_path, capsys, extra, message):
+    rc = main(["video", str(face_clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", *extra])
+    assert rc == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "o.mp4").exists()

@@ -11,9 +11,8 @@ body can still score ~0.5 as "a face" from context alone (seen on the 20 px walk
 carries no identity, so the detector check uses a confident threshold.
 """
 
-import cv2
-import numpy as np
 import pytest
+from conftest import facial_detail as detail
 
 from anon_core.detections import box_iou
 from anon_core.detectors import create_detector
@@ -23,17 +22,6 @@ from anon_core.pipeline import Pipeline, PipelineConfig
 from anon_core.synth import ensure_sample, load_faces
 
 CONFIDENT = 0.7
-
-
-def detail(frame, boxes) -> float:
-    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    lap = np.abs(cv2.Laplacian(gray, cv2.CV_32F))
-    total = 0.0
-    for x1, y1, x2, y2 in boxes:  # the central part of the face: eyes, nose, mouth (not the region's rim)
-        dx, dy = (x2 - x1) * 0.2, (y2 - y1) * 0.2
-        y1, y2, x1, x2 = (max(0, round(v)) for v in (y1 + dy, y2 - dy, x1 + dx, x2 - dx))
-        total += float(lap[y1:y2, x1:x2].sum())
-    return total
 
 
 CASES = [

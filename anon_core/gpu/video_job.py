@@ -1,0 +1,217 @@
+"""Face anonymization of a video on a CUDA GPU (or torch on the CPU): `anon video --device cuda`.
+
+    decode thread   PyAV -> I420 planes (no colour conversion) -> pinned batch buffers
+    main thread     upload -> rotate -> BGR view -> CenterFace (torch, fp16) -> hold missed faces
+                    -> obscure the regions in the Y and UV planes -> pinned download
+    encode thread   PyAV libx264 from the I420 planes
+
+Frames stay YUV end to end, so the CPU never converts colours and pixels outside anonymized
+regions come out as decoded.  Fail closed: a batch whose device step fails leaves as uniform grey
+frames, listed in the report.  The CPU pipeline (`anon_core.pipeline`) stays the reference: it has
+every detector, tracker and policy; this path is the face/CenterFace subset built for throughput.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from anon_core.detections import Detections, box_iou
+from anon_core.gpu.anonymize import GpuStyle, obscure_planes
+from anon_core.gpu.centerface import TorchCenterFace
+from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
+from anon_core.jobs import JobOptions, ProgressSink
+from anon_core.media import MediaError, VideoWriter
+from anon_core.media.video import VideoReader
+from anon_core.pipeline import FrameResult
+from anon_core.prefetch import WriteBehind, read_ahead
+from anon_core.report import Report, file_entry
+
+log = logging.getLogger(__name__)
+RING = 5  # pinned buffers per direction: 2 queued + 1 filling + 1 in use + 1 spare
+MAX_BATCH_BYTES = 128 << 20
+SWITCH_INTERVAL = 0.0005  # s; short GIL turns keep the decode and encode threads fed
+
+
+@dataclass
+class GpuJobOptions:
+    device: str | None = None  # "cuda" (default when a GPU is present) or "cpu"
+    batch: int = 16
+    input_width: int | None = 1280  # detector input width (like the CPU path's --detect-width)
+    threshold: float = 0.4
+    hold: int = 8  # frames a face the detector missed stays obscured at its last box
+    style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
+
+    def __post_init__(self):
+        if self.batch < 1:
+            raise ValueError("batch must be >= 1")
+        if self.hold < 0:
+            raise ValueError("hold must be >= 0")
+
+
+class FaceHold:
+    """Keeps a face the detector missed obscured at its last box for up to `frames` frames."""
+
+    def __init__(self, frames: int):
+        self.frames = frames
+        self.boxes = np.zeros((0, 4), np.float32)
+        self.age = np.zeros(0, int)
+
+    def update(self, boxes: np.ndarray, scores: np.ndarray) -> Detections:
+        held, age = self.boxes, self.age + 1
+        if len(held) and len(boxes):
+            fresh = box_iou(held, boxes).max(1) <= 0.0  # overlapping a detection: it was seen again
+            held, age = held[fresh], age[fresh]
+        ok = age <= self.frames
+        held, age = held[ok], age[ok]
+        self.boxes = np.concatenate([boxes, held]).astype(np.float32)
+        self.age = np.concatenate([np.zeros(len(boxes), int), age])
+        origin = ["detected"] * len(boxes) + ["held"] * len(held)
+        return Detections(self.boxes, np.concatenate([scores, np.zeros(len(held), np.float32)]), "face",
+                          origin=np.array(origin, str))
+
+
+class _Ring:
+    """RING pinned (on CUDA) host buffers of one shape, handed out in turn."""
+
+    def __init__(self, shape: tuple[int, ...], pin: bool):
+        self.buffers = [torch.empty(shape, dtype=torch.uint8, pin_memory=pin) for _ in range(RING)]
+        self.next = 0
+
+    def take(self) -> torch.Tensor:
+        buf = self.buffers[self.next]
+        self.next = (self.next + 1) % RING
+        return buf
+
+
+def _batches(frames: Iterator, batch: int, pin: bool) -> Iterator[tuple[torch.Tensor, list]]:
+    """Group (t, I420 planes) into pinned (n, H*3/2, W) buffers. Consumers must be done with a buffer
+    before RING - 1 later ones are produced (read_ahead depth 2 + the one in use guarantee it)."""
+    ring, buf, times = None, None, []
+    for t, planes in frames:
+        if ring is None:
+            batch = max(1, min(batch, MAX_BATCH_BYTES // planes.nbytes))
+            ring = _Ring((batch, *planes.shape), pin)
+        if buf is None:
+            buf, times = ring.take(), []
+        buf[len(times)].numpy()[:] = planes
+        times.append(t)
+        if len(times) == len(buf):
+            yield buf, times
+            buf = None
+    if buf is not None and times:
+        yield buf[: len(times)], times
+
+
+class GpuVideoJob:
+    """One loaded model for many files: `GpuVideoJob(GpuJobOptions(device="cuda")).run(src, dst)`."""
+
+    def __init__(self, options: GpuJobOptions | None = None, model: TorchCenterFace | None = None):
+        self.options = options or GpuJobOptions()
+        o = self.options
+        self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=o.threshold)
+        self.pin = self.model.device.type == "cuda"
+        self._out_ring: _Ring | None = None
+
+    def describe(self) -> dict:
+        o = self.options
+        return {"engine": "gpu-i420", "device": str(self.model.device),
+                "gpu": torch.cuda.get_device_name(self.model.device) if self.pin else None,
+                "detector": {"name": "centerface", "backend": "torch", "fp16": self.model.half,
+                             "input_width": self.model.input_width, "threshold": self.model.threshold,
+                             "weights": str(self.model.path)},
+                "anonymizer": o.style.to_dict(), "batch": o.batch, "hold_frames": o.hold}
+
+    def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
+        job = job or JobOptions()
+        src, dst = Path(src), Path(dst)
+        if dst.suffix.lower() not in (".mp4", ".m4v"):
+            raise MediaError(f"{dst}: video output is written as H.264 MP4; name it *.mp4")
+        if src.is_file() and dst.exists() and src.resolve() == dst.resolve():
+            raise MediaError("output must not overwrite the input")
+        if src.is_dir():
+            raise MediaError(f"{src} is a folder; the GPU path takes video files (use --device cpu for frames)")
+        reader = VideoReader(src)
+        info = reader.info
+        report = Report("video", input=file_entry(src, info=info.to_dict()), pipeline=self.describe())
+        audio = src if job.keep_audio and info.has_audio else None
+        progress = ProgressSink(job.progress, info.frame_count, dst.name)
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+        start = time.perf_counter()
+        try:
+            with VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
+                self._stream(reader, writer, report, progress)
+                if not report.frame_count:
+                    raise MediaError(f"{src}: no frames to process")
+        finally:
+            sys.setswitchinterval(switch)
+            progress.close()
+            reader.close()
+        report.seconds = time.perf_counter() - start
+        report.output = file_entry(dst)
+        if job.keep_audio and not info.has_audio:
+            report.output["note"] = "input has no audio"
+        if job.report_path:
+            report.write(job.report_path)
+        return report
+
+    def _stream(self, reader: VideoReader, writer: VideoWriter, report: Report, progress: ProgressSink) -> None:
+        hold = FaceHold(self.options.hold)
+        batches = read_ahead(_batches(reader.timed_i420(), self.options.batch, self.pin), depth=2)
+        sink = WriteBehind(lambda out, times: [writer.write_i420(f, t) for f, t in zip(out.numpy(), times)],
+                           depth=2)
+        try:
+            for host, times in batches:
+                index = report.frame_count
+                try:
+                    out, regions = self._device_step(host, reader.info.rotation, hold)
+                    error = None
+                except Exception as exc:  # fail closed: the whole batch leaves grey
+                    log.warning("device step failed on frames %d-%d: %s", index, index + len(times) - 1, exc)
+                    out = self._output(host.shape[0], self._rotated_shape(host, reader.info.rotation))
+                    out.fill_(128)
+                    regions, error = [Detections.empty()] * len(times), f"{type(exc).__name__}: {exc}"
+                for k, r in enumerate(regions):
+                    report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error))
+                sink.put(out, times)
+                progress.step(len(times))
+        finally:
+            batches.close()
+            sink.close()
+
+    @staticmethod
+    def _rotated_shape(host: torch.Tensor, rotation: int) -> tuple[int, int]:
+        rows, w = host.shape[1:]
+        h = rows * 2 // 3
+        return (w * 3 // 2, h) if rotation in (90, 270) else (rows, w)
+
+    def _output(self, n: int, shape: tuple[int, int]) -> torch.Tensor:
+        if self._out_ring is None or tuple(self._out_ring.buffers[0].shape[1:]) != shape or \
+                self._out_ring.buffers[0].shape[0] < n:
+            self._out_ring = _Ring((n, *shape), self.pin)
+        return self._out_ring.take()[:n]
+
+    @torch.inference_mode()
+    def _device_step(self, host: torch.Tensor, rotation: int, hold: FaceHold):
+        dev = self.model.device
+        y, uv = rotate_planes(*split_i420(host.to(dev, non_blocking=True)), rotation)
+        dets = self.model.detect(i420_to_bgr(y, uv))  # waits for the device: boxes come to the host
+        regions = [hold.update(boxes, scores) for boxes, scores, _ in dets]
+        boxes = [r.xyxy for r in regions]
+        style = self.options.style
+        y = obscure_planes(y, boxes, style, fill=(Y_BLACK,))
+        uv = obscure_planes(uv, [b / 2 for b in boxes], style, fill=(UV_NEUTRAL, UV_NEUTRAL))
+        planes = join_i420(y, uv)
+        out = self._output(len(planes), tuple(planes.shape[1:]))
+        out.copy_(planes, non_blocking=self.pin)
+        if self.pin:
+            torch.cuda.current_stream(dev).synchronize()
+        return out, regions
