@@ -13,20 +13,14 @@ import logging
 import sys
 from importlib.metadata import entry_points
 
+from anon_core.cli.errors import CliError  # noqa: F401  (re-exported: commands import it from here)
+
 CORE_COMMANDS = [
     "anon_core.cli.anonymize_cmd",  # image, video, frames
     "anon_core.cli.models_cmd",  # models list|pull
     "anon_core.synth.cli",  # synth
     "anon_core.bench.cli",  # bench
 ]
-
-
-class CliError(Exception):
-    """An error for the user: printed as one line, exit code 2 (or `code`)."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
 
 
 def build_parser() -> argparse.ArgumentParser:

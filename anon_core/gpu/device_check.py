@@ -229,12 +229,34 @@ def end_to_end(model: TorchCenterFace, clip: Path, out_dir: Path, workers: int, 
             "faces_per_frame": sum(r[1] for r in results) / max(frames, 1), "codec_out": "mp4v (cv2)"}
 
 
+def _product(report: dict, out: Path, save) -> None:
+    """`anon video --device cuda`'s own path (needs PyAV, carried as a wheel to bare images)."""
+    clip, warm = DATA / "clip_1080p.mp4", DATA / "warm_1080p.mp4"
+    try:
+        from anon_core.gpu import job_check
+    except ImportError as exc:
+        report["notes"].append(f"product path not measured: {exc}")
+        return
+    steps = [("codec_ceiling_1080p", lambda: job_check.codec_ceiling(clip, out)),
+             ("product_1080p", lambda: job_check.product_runs(clip, warm, out)),
+             ("product_parallel_2", lambda: job_check.parallel_runs(clip, warm, out, 2)),
+             ("product_parallel_4", lambda: job_check.parallel_runs(clip, warm, out, 4)),
+             ("product_cli", lambda: job_check.cli_run(clip, out))]
+    for key, step in steps:
+        try:
+            report[key] = step()
+        except Exception:
+            report.setdefault("errors", []).append(f"{key}: {traceback.format_exc()}")
+        print(json.dumps({key: report.get(key)}, default=str), flush=True)
+        save()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "device_check_out")))
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--workers", default="1,4,8", help="segment workers to try for end-to-end, e.g. 1,4,8")
-    ap.add_argument("--repeat", type=int, default=2, help="process the clip this many times per end-to-end run")
+    ap.add_argument("--workers", default="8", help="segment workers to try for end-to-end, e.g. 1,4,8")
+    ap.add_argument("--repeat", type=int, default=1, help="process the clip this many times per end-to-end run")
     ap.add_argument("--max-frames", type=int, default=None, help="use only the first N frames of the clip")
     ap.add_argument("--gpu-seconds", type=float, default=6.0, help="seconds per in-memory throughput run")
     args = ap.parse_args(argv)
@@ -255,6 +277,8 @@ def main(argv=None) -> int:
     except Exception:
         report["validation_error"] = traceback.format_exc()
     save()
+    if device == "cuda":
+        _product(report, args.out, save)
     model = TorchCenterFace(DATA / "centerface.onnx", device=device, half=device == "cuda")
     for b in sorted({1, 8, args.batch, 32} if device == "cuda" else {args.batch}):
         try:

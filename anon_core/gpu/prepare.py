@@ -2,7 +2,7 @@
 detector's boxes, and a 1920x1080 H.264 clip.  Runs on the dev machine (needs cv2, onnxruntime, PyAV,
 openpeople); the GPU machine then needs only numpy, torch and onnx.
 
-    python -m anon_core.gpu.prepare            # writes .device/gpu_check/{centerface.onnx,reference.npz,clip_1080p.mp4}
+    python -m anon_core.gpu.prepare   # writes .device/gpu_check/: centerface.onnx, reference.npz, clip/warm_1080p.mp4
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def frames(n: int, seed: int = 0) -> list[np.ndarray]:
     return out
 
 
-def prepare(dest: Path, clip_frames: int = 240) -> dict:
+def prepare(dest: Path, clip_frames: int = 600) -> dict:
     from anon_core.detectors.centerface import CenterFace
     from anon_core.media.video import VideoWriter
 
@@ -64,9 +64,10 @@ def prepare(dest: Path, clip_frames: int = 240) -> dict:
     np.savez_compressed(dest / "reference.npz", frames=np.stack(ref),
                         **{f"boxes{i}": d.xyxy for i, d in enumerate(boxes)},
                         **{f"scores{i}": d.scores for i, d in enumerate(boxes)})
-    with VideoWriter(dest / "clip_1080p.mp4", 30.0) as writer:
-        for f in frames(clip_frames, seed=1):
-            writer.write(f)
+    for name, n in (("clip_1080p.mp4", clip_frames), ("warm_1080p.mp4", 48)):
+        with VideoWriter(dest / name, 30.0) as writer:
+            for f in frames(n, seed=1):
+                writer.write(f)
     return {"reference_faces": [len(d) for d in boxes],
             "bytes": {p.name: p.stat().st_size for p in dest.iterdir()}}
 
@@ -74,7 +75,7 @@ def prepare(dest: Path, clip_frames: int = 240) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dest", type=Path, default=REPO / ".device" / "gpu_check")
-    ap.add_argument("--clip-frames", type=int, default=240)
+    ap.add_argument("--clip-frames", type=int, default=600)
     args = ap.parse_args(argv)
     print(prepare(args.dest, args.clip_frames))
     return 0

@@ -119,6 +119,7 @@ class GpuVideoJob:
         self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=o.threshold)
         self.pin = self.model.device.type == "cuda"
         self._out_ring: _Ring | None = None
+        self.timing: dict = {}  # where the main thread's time went in the last run (seconds)
 
     def describe(self) -> dict:
         o = self.options
@@ -168,9 +169,13 @@ class GpuVideoJob:
         batches = read_ahead(_batches(reader.timed_i420(), self.options.batch, self.pin), depth=2)
         sink = WriteBehind(lambda out, times: [writer.write_i420(f, t) for f, t in zip(out.numpy(), times)],
                            depth=2)
+        clock = self.timing = {"wait_decode_s": 0.0, "device_s": 0.0, "wait_encode_s": 0.0, "batches": 0}
+        t = time.perf_counter()
         try:
             for host, times in batches:
                 index = report.frame_count
+                clock["wait_decode_s"] += time.perf_counter() - t
+                t = time.perf_counter()
                 try:
                     out, regions = self._device_step(host, reader.info.rotation, hold)
                     error = None
@@ -181,8 +186,13 @@ class GpuVideoJob:
                     regions, error = [Detections.empty()] * len(times), f"{type(exc).__name__}: {exc}"
                 for k, r in enumerate(regions):
                     report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error))
+                clock["device_s"] += time.perf_counter() - t
+                t = time.perf_counter()
                 sink.put(out, times)
+                clock["wait_encode_s"] += time.perf_counter() - t
+                clock["batches"] += 1
                 progress.step(len(times))
+                t = time.perf_counter()
         finally:
             batches.close()
             sink.close()
