@@ -1,9 +1,12 @@
 """Face anonymization of a video on a CUDA GPU (or torch on the CPU): `anon video --device cuda`.
 
-    decode thread   PyAV -> I420 planes (no colour conversion) -> pinned batch buffers
-    main thread     upload -> rotate -> BGR view -> CenterFace (torch, fp16) -> hold missed faces
+    decoder         PyAV -> I420 planes (no colour conversion) -> batches
+    main            pinned upload -> rotate -> BGR view -> CenterFace (torch, fp16) -> hold missed faces
                     -> obscure the regions in the Y and UV planes -> pinned download
-    encode thread   PyAV libx264 from the I420 planes
+    encoder         PyAV libx264 from the I420 planes
+
+The decoder and encoder run in their own processes (io_procs: the codecs hold the GIL long enough to
+starve the GPU thread), or as threads where /dev/shm is too small for the shared-memory rings.
 
 Frames stay YUV end to end, so the CPU never converts colours and pixels outside anonymized
 regions come out as decoded.  Fail closed: a batch whose device step fails leaves as uniform grey
@@ -26,6 +29,7 @@ import torch
 from anon_core.detections import Detections, box_iou
 from anon_core.gpu.anonymize import GpuStyle, obscure_planes
 from anon_core.gpu.centerface import TorchCenterFace
+from anon_core.gpu.io_procs import SLOTS, ProcessIO, shared_memory_room
 from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
 from anon_core.jobs import JobOptions, ProgressSink
 from anon_core.media import MediaError, VideoWriter
@@ -47,6 +51,7 @@ class GpuJobOptions:
     input_width: int | None = 1280  # detector input width (like the CPU path's --detect-width)
     threshold: float = 0.4
     hold: int = 8  # frames a face the detector missed stays obscured at its last box
+    io: str = "auto"  # process: decode/encode in their own processes (auto, when /dev/shm has room); thread
     style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
 
     def __post_init__(self):
@@ -54,6 +59,8 @@ class GpuJobOptions:
             raise ValueError("batch must be >= 1")
         if self.hold < 0:
             raise ValueError("hold must be >= 0")
+        if self.io not in ("auto", "process", "thread"):
+            raise ValueError(f"io must be auto, process or thread, not {self.io!r}")
 
 
 class FaceHold:
@@ -91,13 +98,19 @@ class _Ring:
         return buf
 
 
+def _plane_shape(info) -> tuple[int, int]:
+    """(rows, width) of the stored (unrotated) frames as even-sized I420 planes."""
+    w, h = (info.height, info.width) if info.rotation in (90, 270) else (info.width, info.height)
+    w, h = w + w % 2, h + h % 2
+    return h * 3 // 2, w
+
+
 def _batches(frames: Iterator, batch: int, pin: bool) -> Iterator[tuple[torch.Tensor, list]]:
     """Group (t, I420 planes) into pinned (n, H*3/2, W) buffers. Consumers must be done with a buffer
     before RING - 1 later ones are produced (read_ahead depth 2 + the one in use guarantee it)."""
     ring, buf, times = None, None, []
     for t, planes in frames:
         if ring is None:
-            batch = max(1, min(batch, MAX_BATCH_BYTES // planes.nbytes))
             ring = _Ring((batch, *planes.shape), pin)
         if buf is None:
             buf, times = ring.take(), []
@@ -144,14 +157,23 @@ class GpuVideoJob:
         report = Report("video", input=file_entry(src, info=info.to_dict()), pipeline=self.describe())
         audio = src if job.keep_audio and info.has_audio else None
         progress = ProgressSink(job.progress, info.frame_count, dst.name)
+        shape, batch = _plane_shape(info), self.options.batch
+        batch = max(1, min(batch, MAX_BATCH_BYTES // (shape[0] * shape[1])))
+        io = self.options.io
+        if io == "auto":
+            io = "process" if shared_memory_room(2 * SLOTS * batch * shape[0] * shape[1]) else "thread"
+        report.pipeline["io"] = io
         switch = sys.getswitchinterval()
         sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         start = time.perf_counter()
         try:
-            with VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
-                self._stream(reader, writer, report, progress)
-                if not report.frame_count:
-                    raise MediaError(f"{src}: no frames to process")
+            if io == "process":
+                reader.close()
+                writer_job = {"dst": str(dst), "fps": info.fps, "audio_from": audio, "encode": job.encode}
+                self._with_processes(src, (shape, batch, info.rotation), writer_job, report, progress)
+            else:
+                with VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
+                    self._with_threads(reader, writer, batch, report, progress)
         finally:
             sys.setswitchinterval(switch)
             progress.close()
@@ -164,38 +186,65 @@ class GpuVideoJob:
             report.write(job.report_path)
         return report
 
-    def _stream(self, reader: VideoReader, writer: VideoWriter, report: Report, progress: ProgressSink) -> None:
-        hold = FaceHold(self.options.hold)
-        batches = read_ahead(_batches(reader.timed_i420(), self.options.batch, self.pin), depth=2)
+    def _with_threads(self, reader: VideoReader, writer: VideoWriter, batch: int, report: Report,
+                      progress: ProgressSink) -> None:
+        batches = read_ahead(_batches(reader.timed_i420(), batch, self.pin), depth=2)
         sink = WriteBehind(lambda out, times: [writer.write_i420(f, t) for f, t in zip(out.numpy(), times)],
                            depth=2)
-        clock = self.timing = {"wait_decode_s": 0.0, "device_s": 0.0, "wait_encode_s": 0.0, "batches": 0}
-        t = time.perf_counter()
         try:
-            for host, times in batches:
-                index = report.frame_count
-                clock["wait_decode_s"] += time.perf_counter() - t
-                t = time.perf_counter()
-                try:
-                    out, regions = self._device_step(host, reader.info.rotation, hold)
-                    error = None
-                except Exception as exc:  # fail closed: the whole batch leaves grey
-                    log.warning("device step failed on frames %d-%d: %s", index, index + len(times) - 1, exc)
-                    out = self._output(host.shape[0], self._rotated_shape(host, reader.info.rotation))
-                    out.fill_(128)
-                    regions, error = [Detections.empty()] * len(times), f"{type(exc).__name__}: {exc}"
-                for k, r in enumerate(regions):
-                    report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error))
-                clock["device_s"] += time.perf_counter() - t
-                t = time.perf_counter()
-                sink.put(out, times)
-                clock["wait_encode_s"] += time.perf_counter() - t
-                clock["batches"] += 1
-                progress.step(len(times))
-                t = time.perf_counter()
+            self._loop(batches, sink.put, reader.info.rotation, report, progress)
         finally:
             batches.close()
             sink.close()
+
+    def _with_processes(self, src: Path, layout: tuple, writer_job: dict, report: Report,
+                        progress: ProgressSink) -> None:
+        shape, batch, rotation = layout
+        rows, w = shape
+        turned = (w * 3 // 2, rows * 2 // 3) if rotation in (90, 270) else shape
+        io = ProcessIO(src, (shape, turned), batch, writer_job)
+        staging = _Ring((batch, *shape), self.pin)
+
+        def pinned_batches():
+            for view, times, release in io.batches():
+                host = staging.take()[: len(times)]
+                host.numpy()[:] = view
+                release()
+                yield host, times
+
+        try:
+            self._loop(pinned_batches(), lambda out, times: io.put(out.numpy(), times), rotation, report, progress)
+            io.finish()
+        except BaseException:
+            io.abort()
+            raise
+
+    def _loop(self, batches, put, rotation: int, report: Report, progress: ProgressSink) -> None:
+        """Device step per batch (grey frames if it fails), report entries, hand-off to the encoder."""
+        hold = FaceHold(self.options.hold)
+        clock = self.timing = {"wait_decode_s": 0.0, "device_s": 0.0, "wait_encode_s": 0.0, "batches": 0}
+        t = time.perf_counter()
+        for host, times in batches:
+            index = report.frame_count
+            clock["wait_decode_s"] += time.perf_counter() - t
+            t = time.perf_counter()
+            try:
+                out, regions = self._device_step(host, rotation, hold)
+                error = None
+            except Exception as exc:  # fail closed: the whole batch leaves grey
+                log.warning("device step failed on frames %d-%d: %s", index, index + len(times) - 1, exc)
+                out = self._output(host.shape[0], self._rotated_shape(host, rotation))
+                out.fill_(128)
+                regions, error = [Detections.empty()] * len(times), f"{type(exc).__name__}: {exc}"
+            for k, r in enumerate(regions):
+                report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error))
+            clock["device_s"] += time.perf_counter() - t
+            t = time.perf_counter()
+            put(out, times)
+            clock["wait_encode_s"] += time.perf_counter() - t
+            clock["batches"] += 1
+            progress.step(len(times))
+            t = time.perf_counter()
 
     @staticmethod
     def _rotated_shape(host: torch.Tensor, rotation: int) -> tuple[int, int]:
