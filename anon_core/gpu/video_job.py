@@ -5,8 +5,11 @@
                     -> obscure the regions in the Y and UV planes -> pinned download
     encoder         PyAV libx264 from the I420 planes
 
-The decoder and encoder run in their own processes (io_procs: the codecs hold the GIL long enough to
-starve the GPU thread), or as threads where /dev/shm is too small for the shared-memory rings.
+Decoder and encoder are threads (PyAV and x264 work outside the GIL; the GIL switch interval is
+shortened during a job so they get their turns promptly).  Measured on an H200 (device_check): one
+1920x1080 file at 354 frames/s.  Running them as separate processes over shared memory was tried
+and measured slower there (65 frames/s), so it was dropped.  Every batch has the configured size
+(the last one is padded on the device), so cuDNN tunes its kernels once per resolution.
 
 Frames stay YUV end to end, so the CPU never converts colours and pixels outside anonymized
 regions come out as decoded.  Fail closed: a batch whose device step fails leaves as uniform grey
@@ -29,7 +32,6 @@ import torch
 from anon_core.detections import Detections, box_iou
 from anon_core.gpu.anonymize import GpuStyle, obscure_planes
 from anon_core.gpu.centerface import TorchCenterFace
-from anon_core.gpu.io_procs import SLOTS, ProcessIO, shared_memory_room
 from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
 from anon_core.jobs import JobOptions, ProgressSink
 from anon_core.media import MediaError, VideoWriter
@@ -51,7 +53,6 @@ class GpuJobOptions:
     input_width: int | None = 1280  # detector input width (like the CPU path's --detect-width)
     threshold: float = 0.4
     hold: int = 8  # frames a face the detector missed stays obscured at its last box
-    io: str = "auto"  # process: decode/encode in their own processes (auto, when /dev/shm has room); thread
     style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
 
     def __post_init__(self):
@@ -59,8 +60,7 @@ class GpuJobOptions:
             raise ValueError("batch must be >= 1")
         if self.hold < 0:
             raise ValueError("hold must be >= 0")
-        if self.io not in ("auto", "process", "thread"):
-            raise ValueError(f"io must be auto, process or thread, not {self.io!r}")
+
 
 
 class FaceHold:
@@ -131,6 +131,9 @@ class GpuVideoJob:
         o = self.options
         self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=o.threshold)
         self.pin = self.model.device.type == "cuda"
+        self._batch = o.batch
+        if self.pin:
+            torch.backends.cudnn.benchmark = True  # tuned once per resolution (batches all have one size)
         self._out_ring: _Ring | None = None
         self.timing: dict = {}  # where the main thread's time went in the last run (seconds)
 
@@ -158,22 +161,13 @@ class GpuVideoJob:
         audio = src if job.keep_audio and info.has_audio else None
         progress = ProgressSink(job.progress, info.frame_count, dst.name)
         shape, batch = _plane_shape(info), self.options.batch
-        batch = max(1, min(batch, MAX_BATCH_BYTES // (shape[0] * shape[1])))
-        io = self.options.io
-        if io == "auto":
-            io = "process" if shared_memory_room(2 * SLOTS * batch * shape[0] * shape[1]) else "thread"
-        report.pipeline["io"] = io
+        batch = self._batch = max(1, min(batch, MAX_BATCH_BYTES // (shape[0] * shape[1])))
         switch = sys.getswitchinterval()
         sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         start = time.perf_counter()
         try:
-            if io == "process":
-                reader.close()
-                writer_job = {"dst": str(dst), "fps": info.fps, "audio_from": audio, "encode": job.encode}
-                self._with_processes(src, (shape, batch, info.rotation), writer_job, report, progress)
-            else:
-                with VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
-                    self._with_threads(reader, writer, batch, report, progress)
+            with VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
+                self._with_threads(reader, writer, batch, report, progress)
         finally:
             sys.setswitchinterval(switch)
             progress.close()
@@ -196,28 +190,6 @@ class GpuVideoJob:
         finally:
             batches.close()
             sink.close()
-
-    def _with_processes(self, src: Path, layout: tuple, writer_job: dict, report: Report,
-                        progress: ProgressSink) -> None:
-        shape, batch, rotation = layout
-        rows, w = shape
-        turned = (w * 3 // 2, rows * 2 // 3) if rotation in (90, 270) else shape
-        io = ProcessIO(src, (shape, turned), batch, writer_job)
-        staging = _Ring((batch, *shape), self.pin)
-
-        def pinned_batches():
-            for view, times, release in io.batches():
-                host = staging.take()[: len(times)]
-                host.numpy()[:] = view
-                release()
-                yield host, times
-
-        try:
-            self._loop(pinned_batches(), lambda out, times: io.put(out.numpy(), times), rotation, report, progress)
-            io.finish()
-        except BaseException:
-            io.abort()
-            raise
 
     def _loop(self, batches, put, rotation: int, report: Report, progress: ProgressSink) -> None:
         """Device step per batch (grey frames if it fails), report entries, hand-off to the encoder."""
@@ -260,9 +232,13 @@ class GpuVideoJob:
 
     @torch.inference_mode()
     def _device_step(self, host: torch.Tensor, rotation: int, hold: FaceHold):
-        dev = self.model.device
-        y, uv = rotate_planes(*split_i420(host.to(dev, non_blocking=True)), rotation)
-        dets = self.model.detect(i420_to_bgr(y, uv))  # waits for the device: boxes come to the host
+        dev, n = self.model.device, len(host)
+        frames = host.to(dev, non_blocking=True)
+        if n < self._batch:  # keep one shape per video: no new cuDNN tuning for the last batch
+            frames = torch.cat([frames, frames[-1:].expand(self._batch - n, *frames.shape[1:])])
+        y, uv = rotate_planes(*split_i420(frames), rotation)
+        dets = self.model.detect(i420_to_bgr(y, uv))[:n]  # waits for the device: boxes come to the host
+        y, uv = y[:n], uv[:n]
         regions = [hold.update(boxes, scores) for boxes, scores, _ in dets]
         boxes = [r.xyxy for r in regions]
         style = self.options.style

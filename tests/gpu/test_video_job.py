@@ -169,34 +169,3 @@ def test_bad_input_gets_a_clear_error_and_no_output(job, tmp_path):
     with pytest.raises(MediaError, match=r"\*\.mp4"):
         job.run(junk, tmp_path / "out.avi")
     assert not list(tmp_path.glob("out*"))
-
-
-def test_thread_and_process_io_give_the_same_video(tmp_path, webcam):
-    outs = {}
-    for io in ("thread", "process"):
-        job = GpuVideoJob(GpuJobOptions(device="cpu", batch=8, io=io))
-        report = job.run(webcam.video, tmp_path / f"{io}.mp4")
-        assert report.pipeline["io"] == io and report.frame_count == 30
-        with VideoReader(tmp_path / f"{io}.mp4") as r:
-            outs[io] = np.stack(list(r.frames()))
-    assert np.abs(outs["thread"].astype(int) - outs["process"]).max() <= 2
-
-
-def test_small_dev_shm_falls_back_to_threads(job, tmp_path, monkeypatch):
-    monkeypatch.setattr("anon_core.gpu.video_job.shared_memory_room", lambda nbytes: False)
-    report = job.run(make_clip(tmp_path / "in.mp4", frames=4), tmp_path / "out.mp4")
-    assert report.pipeline["io"] == "thread" and report.frame_count == 4
-
-
-def test_a_decoder_process_error_reaches_the_caller_and_no_output_is_left(tmp_path):
-    from anon_core.gpu.io_procs import ProcessIO
-
-    writer_job = {"dst": str(tmp_path / "out.mp4"), "fps": 25.0, "audio_from": None, "encode": None}
-    io = ProcessIO(tmp_path / "gone.mp4", ((180, 160), (180, 160)), 4, writer_job)
-    with pytest.raises(MediaError, match="no such file"):
-        try:
-            list(io.batches())
-        except BaseException:
-            io.abort()
-            raise
-    assert not list(tmp_path.iterdir())
