@@ -1,11 +1,13 @@
 """GPU check: validate the torch CenterFace on CUDA and measure 1920x1080 face anonymization frames/s.
 
-Needs only numpy, torch and onnx plus the repo and `.device/gpu_check/` (made on the dev machine by
-`python -m anon_core.gpu.prepare`: centerface.onnx, reference.npz, clip_1080p.mp4).  Uses cv2 for
+Needs numpy, torch and onnx plus the repo and `.device/gpu_check/` (made on the dev machine by
+`python -m anon_core.gpu.prepare`: centerface.onnx, reference.npz, clip/warm_1080p.mp4); with PyAV
+(and filterpy, platformdirs) importable it first measures the product path, `anon video --device
+cuda` (gpu.job_check).  Uses cv2 for
 decode/encode when the machine has it (several segment workers, each with its own reader, CUDA
 stream and writer); without cv2 it measures on in-memory frames and says so.
 
-    python -m anon_core.gpu.device_check --out $OUT        # ~1-3 minutes on an H100
+    python -m anon_core.gpu.device_check --out $OUT        # ~2-3 minutes on an H200
 """
 
 from __future__ import annotations

@@ -89,6 +89,27 @@ def cli_run(clip: Path, out_dir: Path) -> dict:
             "stdout": done.stdout[-500:], "stderr": done.stderr[-1500:]}
 
 
+def tuning(clip: Path, warm: Path, out_dir: Path) -> dict:
+    """cuDNN benchmark mode off vs on: the CLI as a user runs it (fresh process: imports, model load,
+    tuning included) and the steady state after a warm-up."""
+    import os
+
+    rows = {}
+    for tune in ("0", "1"):
+        os.environ["ANON_CUDNN_TUNE"] = tune
+        row = cli_run(clip, out_dir)
+        row.pop("cmd")
+        job = GpuVideoJob(GpuJobOptions(device=DEVICE))
+        job.run(warm, out_dir / "warm.mp4")
+        t0 = time.perf_counter()
+        report = job.run(clip, out_dir / "out.mp4")
+        row["steady_fps"] = report.frame_count / (time.perf_counter() - t0)
+        rows["tune_" + tune] = row
+        print(json.dumps({tune: row}), flush=True)
+    os.environ.pop("ANON_CUDNN_TUNE")
+    return rows
+
+
 def _child(src: str, dst: str, go: str, warm: str) -> int:
     job = GpuVideoJob(GpuJobOptions(device=DEVICE))
     job.run(warm, Path(dst).with_suffix(".warm.mp4"))
@@ -104,5 +125,12 @@ def _child(src: str, dst: str, go: str, warm: str) -> int:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--child", nargs=4, metavar=("SRC", "DST", "GO", "WARM"), required=True)
-    raise SystemExit(_child(*ap.parse_args().child))
+    ap.add_argument("--child", nargs=4, metavar=("SRC", "DST", "GO", "WARM"))
+    ap.add_argument("--tuning", metavar="OUT_DIR", help="compare cuDNN tuning off/on on the prepared clip")
+    args = ap.parse_args()
+    if args.tuning:
+        data = Path(__file__).resolve().parents[2] / ".device" / "gpu_check"
+        result = tuning(data / "clip_1080p.mp4", data / "warm_1080p.mp4", Path(args.tuning))
+        print(json.dumps(result, indent=1))
+        raise SystemExit(0)
+    raise SystemExit(_child(*args.child))

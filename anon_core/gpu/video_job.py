@@ -20,6 +20,7 @@ every detector, tracker and policy; this path is the face/CenterFace subset buil
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -54,6 +55,8 @@ class GpuJobOptions:
     threshold: float = 0.4
     hold: int = 8  # frames a face the detector missed stays obscured at its last box
     style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
+    # cuDNN benchmark mode: faster kernels once tuned, at a one-off cost per resolution and process
+    cudnn_tune: bool = field(default_factory=lambda: os.environ.get("ANON_CUDNN_TUNE", "1") != "0")
 
     def __post_init__(self):
         if self.batch < 1:
@@ -132,8 +135,8 @@ class GpuVideoJob:
         self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=o.threshold)
         self.pin = self.model.device.type == "cuda"
         self._batch = o.batch
-        if self.pin:
-            torch.backends.cudnn.benchmark = True  # tuned once per resolution (batches all have one size)
+        if self.pin:  # tuned once per resolution (batches all have one size)
+            torch.backends.cudnn.benchmark = o.cudnn_tune
         self._out_ring: _Ring | None = None
         self.timing: dict = {}  # where the main thread's time went in the last run (seconds)
 
@@ -144,7 +147,8 @@ class GpuVideoJob:
                 "detector": {"name": "centerface", "backend": "torch", "fp16": self.model.half,
                              "input_width": self.model.input_width, "threshold": self.model.threshold,
                              "weights": str(self.model.path)},
-                "anonymizer": o.style.to_dict(), "batch": o.batch, "hold_frames": o.hold}
+                "anonymizer": o.style.to_dict(), "batch": o.batch, "hold_frames": o.hold,
+                "cudnn_tune": o.cudnn_tune}
 
     def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
         job = job or JobOptions()
