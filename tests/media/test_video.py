@@ -119,3 +119,20 @@ def test_very_short_clips_decode_every_frame(tmp_path, frames):
     clip = make_clip(tmp_path / "short.mp4", frames=frames)
     with VideoReader(clip) as r:
         assert sum(1 for _ in r.frames()) == frames
+
+
+def test_i420_planes_round_trip_and_bad_planes_are_refused(tmp_path):
+    from media_factory import make_clip
+
+    clip = make_clip(tmp_path / "in.mp4", frames=5, size=(160, 120))
+    with VideoReader(clip) as r:
+        timed = list(r.timed_i420())
+    assert len(timed) == 5 and timed[0][1].shape == (180, 160) and timed[0][1].dtype == np.uint8
+    with VideoWriter(tmp_path / "out.mp4", 25.0) as w:
+        for t, planes in timed:
+            w.write_i420(planes, t)
+        with pytest.raises(MediaError, match="even H and W"):
+            w.write_i420(np.zeros((181, 160), np.uint8))
+    with VideoReader(clip) as a, VideoReader(tmp_path / "out.mp4") as b:
+        for x, y in zip(a.frames(), b.frames()):
+            assert np.abs(x.astype(int) - y).mean() < 2
