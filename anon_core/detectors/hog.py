@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from anon_core.detections import Detections, nms
-from anon_core.detectors.base import Detector, check_frame
+from anon_core.detectors.base import Detector, ModelUnavailableError, check_frame
 from anon_core.detectors.catalog import detector_info
 
 NMS_IOU = 0.4
@@ -24,8 +24,17 @@ NMS_IOU = 0.4
 BODY_FRACTION = (0.6, 0.85)
 
 
+def _people_svm():
+    """OpenCV's built-in people SVM, from whichever binding this OpenCV build exposes (or None)."""
+    for get in (getattr(cv2, "HOGDescriptor_getDefaultPeopleDetector", None),
+                getattr(getattr(cv2, "HOGDescriptor", None), "getDefaultPeopleDetector", None)):
+        if get is not None:
+            return get
+    return None
+
+
 def weights_present(name: str = "hog") -> bool:
-    return hasattr(cv2, "HOGDescriptor") and hasattr(cv2.HOGDescriptor, "getDefaultPeopleDetector")
+    return hasattr(cv2, "HOGDescriptor") and _people_svm() is not None
 
 
 def margin_to_score(margin: np.ndarray) -> np.ndarray:
@@ -45,8 +54,11 @@ class HogPersonDetector(Detector):
                  min_height: int = 480):
         super().__init__(threshold)
         self.win_stride, self.scale, self.min_height = int(win_stride), float(scale), int(min_height)
+        if not weights_present():
+            raise ModelUnavailableError(f"this OpenCV build ({cv2.__version__}) has no HOG people detector; "
+                                        "install opencv-python-headless<5 (requirements.txt pins it)")
         self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self._hog.setSVMDetector(_people_svm()())
 
     def describe(self) -> dict:
         return {**super().describe(), "version": f"opencv {cv2.__version__}",

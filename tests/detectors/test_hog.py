@@ -42,3 +42,17 @@ def test_nothing_on_a_blank_frame(hog):
 def test_scores_are_monotonic_in_margin():
     s = margin_to_score(np.array([-1.0, 0.0, 0.3, 1.0, 3.0]))
     assert s[0] == 0 and s[1] == 0 and (np.diff(s[1:]) > 0).all() and s[-1] < 1
+
+
+def test_an_opencv_build_without_the_people_svm_gets_a_clear_error(monkeypatch):
+    from anon_core.bench.runner import _detector
+    from anon_core.detectors import ModelUnavailableError, availability
+    from anon_core.detectors.hog import HogPersonDetector
+
+    monkeypatch.delattr(cv2, "HOGDescriptor_getDefaultPeopleDetector", raising=False)
+    monkeypatch.delattr(cv2.HOGDescriptor, "getDefaultPeopleDetector", raising=False)
+    assert availability("hog") == "missing"
+    with pytest.raises(ModelUnavailableError, match="opencv-python-headless<5"):
+        HogPersonDetector()
+    with pytest.raises(FileNotFoundError, match="requirements.txt"):
+        _detector("hog", "person", "cpu")
