@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -126,6 +127,28 @@ def _batches(frames: Iterator, batch: int, pin: bool) -> Iterator[tuple[torch.Te
         yield buf[: len(times)], times
 
 
+class _ShortGilTurns:
+    """Shorten the interpreter's GIL switch interval while at least one job runs (it is process-wide,
+    so concurrent jobs share one reference count and the last to finish restores the old value)."""
+
+    _lock = threading.Lock()
+    _active = 0
+    _saved = 0.005
+
+    def __enter__(self):
+        with self._lock:
+            if _ShortGilTurns._active == 0:
+                _ShortGilTurns._saved = sys.getswitchinterval()
+                sys.setswitchinterval(min(_ShortGilTurns._saved, SWITCH_INTERVAL))
+            _ShortGilTurns._active += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            _ShortGilTurns._active -= 1
+            if _ShortGilTurns._active == 0:
+                sys.setswitchinterval(_ShortGilTurns._saved)
+
+
 class GpuVideoJob:
     """One loaded model for many files: `GpuVideoJob(GpuJobOptions(device="cuda")).run(src, dst)`."""
 
@@ -166,14 +189,11 @@ class GpuVideoJob:
         progress = ProgressSink(job.progress, info.frame_count, dst.name)
         shape, batch = _plane_shape(info), self.options.batch
         batch = self._batch = max(1, min(batch, MAX_BATCH_BYTES // (shape[0] * shape[1])))
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         start = time.perf_counter()
         try:
-            with VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
+            with _ShortGilTurns(), VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
                 self._with_threads(reader, writer, batch, report, progress)
         finally:
-            sys.setswitchinterval(switch)
             progress.close()
             reader.close()
         report.seconds = time.perf_counter() - start

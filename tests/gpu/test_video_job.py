@@ -169,3 +169,14 @@ def test_bad_input_gets_a_clear_error_and_no_output(job, tmp_path):
     with pytest.raises(MediaError, match=r"\*\.mp4"):
         job.run(junk, tmp_path / "out.avi")
     assert not list(tmp_path.glob("out*"))
+
+
+def test_audio_is_kept_on_request_and_the_gil_interval_is_restored(job, tmp_path):
+    import sys
+
+    before = sys.getswitchinterval()
+    clip = make_clip(tmp_path / "in.mp4", frames=10, audio=True)
+    report = job.run(clip, tmp_path / "out.mp4", JobOptions(keep_audio=True))
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert len(c.streams.audio) == 1 and len(c.streams.video) == 1
+    assert report.frame_count == 10 and sys.getswitchinterval() == before
