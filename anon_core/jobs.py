@@ -88,21 +88,29 @@ def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Re
     return report
 
 
-def _finish(report: Report, dst: Path, options: JobOptions) -> Report:
+def finish_report(report: Report, dst: Path, options: JobOptions, has_audio: bool | None = None) -> Report:
+    """Describe the output in the report (and note a requested audio track the input lacks); write it."""
     report.output = file_entry(dst) if dst.is_file() else {"path": str(dst), "frames": report.frame_count}
+    if options.keep_audio and has_audio is False:
+        report.output["note"] = "input has no audio"
     if options.report_path:
         report.write(options.report_path)
     return report
+
+
+def check_video_output(src: Path, dst: Path) -> None:
+    """The output of a video job: an MP4 that is not the input."""
+    if dst.suffix.lower() not in (".mp4", ".m4v"):
+        raise MediaError(f"{dst}: video output is written as H.264 MP4; name it *.mp4")
+    if src.resolve() == dst.resolve():
+        raise MediaError("output must not overwrite the input")
 
 
 def anonymize_video(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:
     """Video (or frame folder) in, H.264 MP4 out with the same frame count, timestamps and size."""
     options = options or JobOptions()
     src, dst = Path(src), Path(dst)
-    if dst.suffix.lower() not in (".mp4", ".m4v"):
-        raise MediaError(f"{dst}: video output is written as H.264 MP4; name it *.mp4")
-    if src.resolve() == dst.resolve():
-        raise MediaError("output must not overwrite the input")
+    check_video_output(src, dst)
     source = open_source(src)
     if isinstance(source, SingleImage):
         raise MediaError(f"{src} is an image; use `anon image`")
@@ -112,9 +120,7 @@ def anonymize_video(src: str | Path, dst: str | Path, pipeline: Pipeline, option
     audio = src if options.keep_audio and info.has_audio else None
     with VideoWriter(dst, info.fps, audio_from=audio, options=options.encode) as writer:
         _run(source, pipeline, lambda r, t: writer.write(r.frame, t), options, report, dst.name)
-    if options.keep_audio and not info.has_audio:
-        report.output["note"] = "input has no audio"
-    return _finish(report, dst, options)
+    return finish_report(report, dst, options, has_audio=info.has_audio)
 
 
 def anonymize_frames(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:
@@ -137,7 +143,7 @@ def anonymize_frames(src: str | Path, dst: str | Path, pipeline: Pipeline, optio
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return _finish(report, dst, options)
+    return finish_report(report, dst, options)
 
 
 def anonymize_image(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:
@@ -149,4 +155,4 @@ def anonymize_image(src: str | Path, dst: str | Path, pipeline: Pipeline, option
     source = SingleImage(src)
     report = Report("image", input=file_entry(src, info=source.info.to_dict()), pipeline=pipeline.describe())
     _run(source, pipeline, lambda r, t: write_image(dst, r.frame), options, report, dst.name)
-    return _finish(report, dst, options)
+    return finish_report(report, dst, options)

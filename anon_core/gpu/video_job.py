@@ -35,7 +35,7 @@ from anon_core.detections import Detections, box_iou
 from anon_core.gpu.anonymize import GpuStyle, obscure_planes
 from anon_core.gpu.centerface import TorchCenterFace
 from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
-from anon_core.jobs import JobOptions, ProgressSink
+from anon_core.jobs import JobOptions, ProgressSink, check_video_output, finish_report
 from anon_core.media import MediaError, VideoWriter
 from anon_core.media.video import VideoReader
 from anon_core.pipeline import FrameResult
@@ -176,10 +176,7 @@ class GpuVideoJob:
     def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
         job = job or JobOptions()
         src, dst = Path(src), Path(dst)
-        if dst.suffix.lower() not in (".mp4", ".m4v"):
-            raise MediaError(f"{dst}: video output is written as H.264 MP4; name it *.mp4")
-        if src.is_file() and dst.exists() and src.resolve() == dst.resolve():
-            raise MediaError("output must not overwrite the input")
+        check_video_output(src, dst)
         if src.is_dir():
             raise MediaError(f"{src} is a folder; the GPU path takes video files (use --device cpu for frames)")
         reader = VideoReader(src)
@@ -197,12 +194,7 @@ class GpuVideoJob:
             progress.close()
             reader.close()
         report.seconds = time.perf_counter() - start
-        report.output = file_entry(dst)
-        if job.keep_audio and not info.has_audio:
-            report.output["note"] = "input has no audio"
-        if job.report_path:
-            report.write(job.report_path)
-        return report
+        return finish_report(report, dst, job, has_audio=info.has_audio)
 
     def _with_threads(self, reader: VideoReader, writer: VideoWriter, batch: int, report: Report,
                       progress: ProgressSink) -> None:

@@ -199,3 +199,14 @@ def test_video_device_cuda_says_what_to_change(face_clip, tmp_path, capsys, extr
     rc = main(["video", str(face_clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", *extra])
     assert rc == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_keep_audio_copies_the_track_or_notes_its_absence(face_clip, tmp_path):
+    with_audio = make_clip(tmp_path / "tone.mp4", frames=10, audio=True)
+    assert main(["video", str(with_audio), "-o", str(tmp_path / "a.mp4"), "--keep-audio", "--no-progress"]) == 0
+    with av.open(str(tmp_path / "a.mp4")) as c:
+        assert len(c.streams.audio) == 1
+    report = tmp_path / "r.json"
+    assert main(["video", str(face_clip), "-o", str(tmp_path / "b.mp4"), "--keep-audio", "--no-progress",
+                 "--report", str(report)]) == 0
+    assert json.loads(report.read_text())["output"]["note"] == "input has no audio"
