@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from anon_core.cli.errors import CliError
+
 GPU_METHODS = ("blur", "pixelate", "fill")
 
 
@@ -17,8 +19,6 @@ def add_device_options(p: argparse.ArgumentParser) -> None:
 
 def gpu_job_from_args(args: argparse.Namespace):
     """A GpuVideoJob for these arguments, or a CliError that says what to change."""
-    from anon_core.cli.main import CliError
-
     problems = []
     if tuple(args.targets) != ("face",):
         problems.append("--targets face (persons need --device cpu)")
@@ -43,7 +43,7 @@ def gpu_job_from_args(args: argparse.Namespace):
                        "of torch on a machine with an NVIDIA driver), or run with --device cpu")
     try:
         options = GpuJobOptions(device=args.device, batch=args.batch, input_width=args.detect_width,
-                                threshold=0.4 if args.threshold is None else args.threshold, hold=args.hold,
+                                threshold=args.threshold, hold=args.hold,
                                 style=GpuStyle(args.method, args.shape, padding=args.padding))
         return GpuVideoJob(options)
     except (ValueError, RuntimeError, FileNotFoundError) as exc:

@@ -41,6 +41,13 @@ def codec_ceiling(clip: Path, out_dir: Path) -> dict:
     return {"frames": len(planes), "decode_i420_fps": dec, "encode_x264_ultrafast_fps": enc, "av": av.__version__}
 
 
+def _timed(job: GpuVideoJob, src: Path, dst: Path, options: JobOptions | None = None):
+    """(report, wall-clock seconds) of one run."""
+    t0 = time.perf_counter()
+    report = job.run(src, dst, options)
+    return report, time.perf_counter() - t0
+
+
 def product_runs(clip: Path, warm: Path, out_dir: Path, batches=(16, 32, 16)) -> list[dict]:
     """One file at a time through GpuVideoJob, a new job (and warm-up run) per batch size; the clock
     covers the run of the clip only."""
@@ -48,9 +55,7 @@ def product_runs(clip: Path, warm: Path, out_dir: Path, batches=(16, 32, 16)) ->
     for batch in batches:
         job = GpuVideoJob(GpuJobOptions(device=DEVICE, batch=batch))
         job.run(warm, out_dir / "warm.mp4")
-        t0 = time.perf_counter()
-        report = job.run(clip, out_dir / "out.mp4", JobOptions(report_path=out_dir / f"report_b{batch}.json"))
-        wall = time.perf_counter() - t0
+        report, wall = _timed(job, clip, out_dir / "out.mp4", JobOptions(report_path=out_dir / f"report_b{batch}.json"))
         s = report.summary()
         rows.append({"batch": batch, "frames": s["frames"], "wall_s": wall,
                      "fps": s["frames"] / wall,
@@ -92,8 +97,6 @@ def cli_run(clip: Path, out_dir: Path) -> dict:
 def tuning(clip: Path, warm: Path, out_dir: Path) -> dict:
     """cuDNN benchmark mode off vs on: the CLI as a user runs it (fresh process: imports, model load,
     tuning included) and the steady state after a warm-up."""
-    import os
-
     rows = {}
     for tune in ("0", "1"):
         os.environ["ANON_CUDNN_TUNE"] = tune
@@ -101,9 +104,8 @@ def tuning(clip: Path, warm: Path, out_dir: Path) -> dict:
         row.pop("cmd")
         job = GpuVideoJob(GpuJobOptions(device=DEVICE))
         job.run(warm, out_dir / "warm.mp4")
-        t0 = time.perf_counter()
-        report = job.run(clip, out_dir / "out.mp4")
-        row["steady_fps"] = report.frame_count / (time.perf_counter() - t0)
+        report, wall = _timed(job, clip, out_dir / "out.mp4")
+        row["steady_fps"] = report.frame_count / wall
         rows["tune_" + tune] = row
         print(json.dumps({tune: row}), flush=True)
     os.environ.pop("ANON_CUDNN_TUNE")
@@ -116,9 +118,7 @@ def _child(src: str, dst: str, go: str, warm: str) -> int:
     print("ready", flush=True)
     while not Path(go).exists():
         time.sleep(0.005)
-    t0 = time.perf_counter()
-    report = job.run(src, dst)
-    wall = time.perf_counter() - t0
+    report, wall = _timed(job, Path(src), Path(dst))
     print(json.dumps({"frames": report.frame_count, "fps": report.frame_count / wall}), flush=True)
     return 0
 
@@ -129,8 +129,9 @@ if __name__ == "__main__":
     ap.add_argument("--tuning", metavar="OUT_DIR", help="compare cuDNN tuning off/on on the prepared clip")
     args = ap.parse_args()
     if args.tuning:
-        data = Path(__file__).resolve().parents[2] / ".device" / "gpu_check"
-        result = tuning(data / "clip_1080p.mp4", data / "warm_1080p.mp4", Path(args.tuning))
+        from anon_core.gpu.device_check import DATA
+
+        result = tuning(DATA / "clip_1080p.mp4", DATA / "warm_1080p.mp4", Path(args.tuning))
         print(json.dumps(result, indent=1))
         raise SystemExit(0)
     raise SystemExit(_child(*args.child))

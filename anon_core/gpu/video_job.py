@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from anon_core.detections import Detections, box_iou
+from anon_core.detectors.catalog import detector_info
 from anon_core.gpu.anonymize import GpuStyle, obscure_planes
 from anon_core.gpu.centerface import TorchCenterFace
 from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
@@ -53,7 +54,7 @@ class GpuJobOptions:
     device: str | None = None  # "cuda" (default when a GPU is present) or "cpu"
     batch: int = 16
     input_width: int | None = 1280  # detector input width (like the CPU path's --detect-width)
-    threshold: float = 0.4
+    threshold: float | None = None  # None: CenterFace's catalog default, as on the CPU path
     hold: int = 8  # frames a face the detector missed stays obscured at its last box
     style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
     # cuDNN benchmark mode: faster kernels once tuned, at a one-off cost per resolution and process
@@ -155,7 +156,8 @@ class GpuVideoJob:
     def __init__(self, options: GpuJobOptions | None = None, model: TorchCenterFace | None = None):
         self.options = options or GpuJobOptions()
         o = self.options
-        self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=o.threshold)
+        threshold = detector_info("centerface").default_threshold if o.threshold is None else o.threshold
+        self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=threshold)
         self.pin = self.model.device.type == "cuda"
         self._batch = o.batch
         if self.pin:  # tuned once per resolution (batches all have one size)

@@ -82,11 +82,15 @@ def _to_i420(frame: av.VideoFrame) -> np.ndarray:
     """Decoded frame -> I420 planes (H*3/2, W) uint8, even sizes (odd ones get a replicated row/column)."""
     if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
         return frame.to_ndarray(format="yuv420p")
-    bgr = _to_bgr(frame)
+    return cv2.cvtColor(_pad_even(_to_bgr(frame)), cv2.COLOR_BGR2YUV_I420)
+
+
+def _pad_even(bgr: np.ndarray) -> np.ndarray:
+    """yuv420p needs even sizes: an odd frame gets one replicated row and/or column."""
     h, w = bgr.shape[:2]
     if h % 2 or w % 2:
         bgr = np.pad(bgr, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+    return bgr
 
 
 def _rotate(img: np.ndarray, clockwise: int) -> np.ndarray:
@@ -233,9 +237,7 @@ class VideoWriter:
             self._start(*frame.shape[:2])
         elif frame.shape[:2] != (self._stream.height - self._pad[0], self._stream.width - self._pad[1]):
             raise MediaError("all frames of a video must have the same size")
-        if any(self._pad):
-            frame = np.pad(frame, ((0, self._pad[0]), (0, self._pad[1]), (0, 0)), mode="edge")
-        self._encode(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), seconds)
+        self._encode(cv2.cvtColor(_pad_even(frame), cv2.COLOR_BGR2YUV_I420), seconds)
 
     def write_i420(self, planes: np.ndarray, seconds: float | None = None) -> None:
         """Write I420 planes (H*3/2, W) uint8 with even H and W, as `timed_i420` yields them."""
