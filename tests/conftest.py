@@ -31,6 +31,32 @@ def tud_campus() -> Path:
     return _shared("data/tud_campus")
 
 
+TUD_SHORT_FRAMES = 12
+
+
+@pytest.fixture()
+def tud_short(tmp_path, tud_campus) -> Path:
+    """The first TUD_SHORT_FRAMES frames of TUD-Campus as a MOT sequence (img1/ symlinks + cut gt/gt.txt)."""
+    seq = tmp_path / "tud12"
+    (seq / "img1").mkdir(parents=True)
+    (seq / "gt").mkdir()
+    for i in range(1, TUD_SHORT_FRAMES + 1):
+        (seq / "img1" / f"{i:06d}.jpg").symlink_to(tud_campus / "img1" / f"{i:06d}.jpg")
+    rows = [r for r in (tud_campus / "gt" / "gt.txt").read_text().splitlines()
+            if int(r.split(",")[0]) <= TUD_SHORT_FRAMES]
+    (seq / "gt" / "gt.txt").write_text("\n".join(rows) + "\n")
+    return seq
+
+
+def isolated_sample(tmp_path_factory, kind: str, **params):
+    """A synthetic sample generated into a fresh temp cache (never the user's cache dir)."""
+    from anon_core.synth import ensure_sample
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ANON_CACHE_DIR", str(tmp_path_factory.mktemp("synth-cache")))
+        return ensure_sample(kind, **params)
+
+
 @pytest.fixture(scope="session")
 def dlib_faces() -> Path:
     """9 PASCAL VOC photos with 43 labelled faces: images/*.jpg, gt/faces.csv."""

@@ -5,33 +5,20 @@ from importlib.metadata import entry_points
 
 import numpy as np
 import pytest
+from conftest import TUD_SHORT_FRAMES as FRAMES
 
 from anon_core.cli.main import main
 from anon_core.groundtruth import load_mot
 from anon_core.media import VideoReader, probe, read_image
-
-FRAMES = 12
-
-
-@pytest.fixture()
-def short_seq(tmp_path, tud_campus):
-    seq = tmp_path / "tud12"
-    (seq / "img1").mkdir(parents=True)
-    (seq / "gt").mkdir()
-    for i in range(1, FRAMES + 1):
-        (seq / "img1" / f"{i:06d}.jpg").symlink_to(tud_campus / "img1" / f"{i:06d}.jpg")
-    rows = [r for r in (tud_campus / "gt" / "gt.txt").read_text().splitlines() if int(r.split(",")[0]) <= FRAMES]
-    (seq / "gt" / "gt.txt").write_text("\n".join(rows) + "\n")
-    return seq
 
 
 def test_count_is_registered_through_the_entry_point():
     assert "showcases.counting.cli" in [ep.value for ep in entry_points(group="anon.commands")]
 
 
-def test_anon_count_writes_counts_metrics_and_video(short_seq, tmp_path, model_dir, capsys):
+def test_anon_count_writes_counts_metrics_and_video(tud_short, tmp_path, model_dir, capsys):
     out_json, out_mp4 = tmp_path / "counts.json", tmp_path / "anon.mp4"
-    rc = main(["count", str(short_seq), "--gt", "auto", "--targets", "person", "--method", "fill",
+    rc = main(["count", str(tud_short), "--gt", "auto", "--targets", "person", "--method", "fill",
                "--line", "320,0,320,480", "--smooth", "median", "--overlay", "--json", str(out_json),
                "-o", str(out_mp4), "--no-progress"])
     assert rc == 0
@@ -39,7 +26,7 @@ def test_anon_count_writes_counts_metrics_and_video(short_seq, tmp_path, model_d
     d = json.loads(out_json.read_text())
     rows = d["per_frame"]
     assert [r["frame"] for r in rows] == list(range(1, FRAMES + 1))
-    gt = load_mot(short_seq).counts(FRAMES)
+    gt = load_mot(tud_short).counts(FRAMES)
     assert [r["gt"] for r in rows] == gt.tolist()
     raw = np.array([r["raw"] for r in rows])
     anon = np.array([r["anonymized"] for r in rows])
@@ -53,20 +40,20 @@ def test_anon_count_writes_counts_metrics_and_video(short_seq, tmp_path, model_d
     assert probe(out_mp4).frame_count == FRAMES
     with VideoReader(out_mp4) as reader:
         first = next(iter(reader.frames()))
-    raw_first = read_image(short_seq / "img1" / "000001.jpg")
+    raw_first = read_image(tud_short / "img1" / "000001.jpg")
     # the count panel darkens the top-left corner of the building's bright windows
     assert first[5:40, 5:120].mean() < raw_first[5:40, 5:120].mean() - 40
 
 
-def test_anon_count_rejects_ground_truth_of_another_video(short_seq, tud_campus, tmp_path, model_dir, capsys):
-    rc = main(["count", str(short_seq), "--gt", str(tud_campus / "gt" / "gt.txt"), "--targets", "person",
+def test_anon_count_rejects_ground_truth_of_another_video(tud_short, tud_campus, tmp_path, model_dir, capsys):
+    rc = main(["count", str(tud_short), "--gt", str(tud_campus / "gt" / "gt.txt"), "--targets", "person",
                "--json", str(tmp_path / "x.json"), "--no-progress"])
     assert rc == 2
     assert "annotates 71 frames but the video has 12" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
 
 
-def test_anon_count_rejects_a_bad_line(short_seq, capsys):
+def test_anon_count_rejects_a_bad_line(tud_short, capsys):
     with pytest.raises(SystemExit):
-        main(["count", str(short_seq), "--line", "1,2,3"])
+        main(["count", str(tud_short), "--line", "1,2,3"])
     assert "x1,y1,x2,y2" in capsys.readouterr().err

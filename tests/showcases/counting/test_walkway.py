@@ -10,6 +10,7 @@ what is hidden.  Line crossings: 1 in, 3 out, exactly as in the scene meta.
 
 import numpy as np
 import pytest
+from conftest import isolated_sample
 
 from anon_core.groundtruth import load_mot
 from anon_core.pipeline import PipelineConfig
@@ -20,11 +21,7 @@ MIN_VISIBILITY = 0.5
 
 @pytest.fixture(scope="module")
 def walkway(tmp_path_factory):
-    from anon_core.synth import ensure_sample
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANON_CACHE_DIR", str(tmp_path_factory.mktemp("synth-cache")))
-        return ensure_sample("walkway", seed=0, seconds=4, size=(640, 360))
+    return isolated_sample(tmp_path_factory, "walkway", seed=0, seconds=4, size=(640, 360))
 
 
 @pytest.fixture(scope="module")

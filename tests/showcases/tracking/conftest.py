@@ -2,15 +2,12 @@
 temp cache) and YOLOX-Nano loaded once per module from ../shared/models (skips when absent)."""
 
 import pytest
+from conftest import isolated_sample
 
 
 @pytest.fixture(scope="session")
 def industrial(tmp_path_factory):
-    from anon_core.synth import ensure_sample
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ANON_CACHE_DIR", str(tmp_path_factory.mktemp("synth-cache")))
-        return ensure_sample("industrial", seed=0, seconds=6, size=(640, 360))
+    return isolated_sample(tmp_path_factory, "industrial", seed=0, seconds=6, size=(640, 360))
 
 
 @pytest.fixture(scope="module")

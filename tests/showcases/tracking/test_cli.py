@@ -12,8 +12,6 @@ from anon_core.cli.main import main
 from anon_core.groundtruth import load_mot
 from anon_core.media import VideoReader, probe
 
-FRAMES = 12
-
 
 def test_track_is_registered_through_the_entry_point():
     assert "showcases.tracking.cli" in [ep.value for ep in entry_points(group="anon.commands")]
@@ -52,21 +50,10 @@ def test_anon_track_with_the_gt_detector_on_the_industrial_scene(industrial, tmp
         assert sum(1 for _ in r.frames()) == 90
 
 
-@pytest.fixture()
-def short_seq(tmp_path, tud_campus):
-    seq = tmp_path / "tud12"
-    (seq / "img1").mkdir(parents=True)
-    (seq / "gt").mkdir()
-    for i in range(1, FRAMES + 1):
-        (seq / "img1" / f"{i:06d}.jpg").symlink_to(tud_campus / "img1" / f"{i:06d}.jpg")
-    rows = [r for r in (tud_campus / "gt" / "gt.txt").read_text().splitlines() if int(r.split(",")[0]) <= FRAMES]
-    (seq / "gt" / "gt.txt").write_text("\n".join(rows) + "\n")
-    return seq
 
-
-def test_anon_track_with_yolox_on_tud_campus(short_seq, tmp_path, model_dir):
+def test_anon_track_with_yolox_on_tud_campus(tud_short, tmp_path, model_dir):
     out_json = tmp_path / "t.json"
-    rc = main(["track", str(short_seq), "--gt", "auto", "--classes", "person", "--targets", "person",
+    rc = main(["track", str(tud_short), "--gt", "auto", "--classes", "person", "--targets", "person",
                "--method", "fill", "--json", str(out_json), "--no-progress"])
     assert rc == 0
     d = json.loads(out_json.read_text())
