@@ -157,21 +157,21 @@ def cached_sprites(name: str, build) -> list[Sprite]:
     return sprites
 
 
+def _studio_sprite(identity: str, asset: str, height: int, full_body: bool, name: str) -> Sprite:
+    def build():
+        img = resize_to_height(asset_image(identity, asset), height)
+        return [make_sprite(img, person_info(identity), asset, full_body=full_body)]
+
+    return cached_sprites(f"{identity}_{name}", build)[0]
+
+
 @functools.cache
 def body_sprite(identity: str) -> Sprite:
     """Full-body cut-out from the studio posture shot (BODY_HEIGHT px image height, cropped to the body)."""
-    def build():
-        img = resize_to_height(asset_image(identity, "studio_posture"), BODY_HEIGHT)
-        return [make_sprite(img, person_info(identity), "studio_posture", full_body=True)]
-
-    return cached_sprites(f"{identity}_body", build)[0]
+    return _studio_sprite(identity, "studio_posture", BODY_HEIGHT, True, "body")
 
 
 @functools.cache
 def portrait_sprite(identity: str) -> Sprite:
     """Head-and-shoulders cut-out from the studio portrait (PORTRAIT_HEIGHT px)."""
-    def build():
-        img = resize_to_height(asset_image(identity, "studio_portrait"), PORTRAIT_HEIGHT)
-        return [make_sprite(img, person_info(identity), "studio_portrait", full_body=False)]
-
-    return cached_sprites(f"{identity}_portrait", build)[0]
+    return _studio_sprite(identity, "studio_portrait", PORTRAIT_HEIGHT, False, "portrait")
