@@ -200,9 +200,7 @@ class Detections:
         """Boxes grown around their centre by `factor` (0.2 = 20 % wider and taller)."""
         if factor == 0 or not len(self):
             return self
-        half = self.wh * (1 + factor) / 2
-        c = self.centers
-        return self.with_(xyxy=np.concatenate([c - half, c + half], axis=1))
+        return self.with_(xyxy=grow_boxes(self.xyxy, factor))
 
     def to_records(self) -> list[dict]:
         """JSON-friendly rows (used by reports and exports)."""
@@ -219,6 +217,14 @@ class Detections:
                 row["origin"] = str(self.origin[i])
             rows.append(row)
         return rows
+
+
+def grow_boxes(xyxy: np.ndarray, factor: float) -> np.ndarray:
+    """(N, 4) xyxy boxes grown around their centre by `factor` (0.2 = 20 % wider and taller)."""
+    xyxy = np.asarray(xyxy, np.float32).reshape(-1, 4)
+    c = (xyxy[:, :2] + xyxy[:, 2:]) / 2
+    half = (xyxy[:, 2:] - xyxy[:, :2]) * (1 + factor) / 2
+    return np.concatenate([c - half, c + half], axis=1)
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from anon_core.detections import grow_boxes
+
 WINDOW_ELEMENTS = 1 << 25  # pixels of region windows handled per chunk (bounds the scratch memory)
 
 
@@ -60,9 +62,7 @@ def _regions(boxes: Sequence[np.ndarray], style: GpuStyle, size: tuple[int, int]
     if not rows:
         return None
     r = np.concatenate(rows)
-    c = (r[:, 1:3] + r[:, 3:5]) / 2
-    half = (r[:, 3:5] - r[:, 1:3]) * (1 + style.padding) / 2
-    padded = np.concatenate([c - half, c + half], 1)
+    padded = grow_boxes(r[:, 1:5], style.padding)
     ints = np.round(padded)
     ints[:, [0, 2]] = ints[:, [0, 2]].clip(0, w)
     ints[:, [1, 3]] = ints[:, [1, 3]].clip(0, h)
