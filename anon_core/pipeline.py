@@ -17,10 +17,12 @@ import cv2
 import numpy as np
 
 from anon_core.anonymize import ANONYMIZERS, Policy, RegionAnonymizer, obscure_frame
+from anon_core.controls import RegionControl, build_controls
 from anon_core.detections import Detections, nms
 from anon_core.detectors import Detector, create_detector, detector_info
 from anon_core.schedule import DetectionSchedule
 from anon_core.tracking.tracker import Tracker, TrackerConfig
+from anon_core.zones import parse_zone
 
 log = logging.getLogger(__name__)
 Analyzer = Callable[[np.ndarray, Detections], Any]
@@ -47,9 +49,14 @@ class PipelineConfig:
     policy: Policy | None = None
     detect_width: int | None = 1280  # scalable detectors (CenterFace) run at this width; None = native
     auto_download: bool = False  # fetch a missing downloadable model (progress bar, checksum) when built
+    zones: tuple[str, ...] = ()  # "always=x1,y1,..." / "never=..." polygons (anon_core/zones.py)
+    keep_faces: str | None = None  # consent list folder: enrolled faces stay visible (anon_core/consent)
 
     def __post_init__(self):
         self.targets = tuple(dict.fromkeys(self.targets))
+        self.zones = tuple(self.zones)
+        for spec in self.zones:
+            parse_zone(spec)  # a bad polygon is refused here, with a message that says how to write one
         unknown = set(self.targets) - {"face", "person"}
         if unknown or not self.targets:
             raise ValueError(f"targets must be a non-empty subset of face, person; got {self.targets}")
@@ -86,10 +93,13 @@ class FrameResult:
     error: str | None = None
     analytics: dict = field(default_factory=dict)
     seconds: float = 0.0
+    kept: list = field(default_factory=list)  # regions left visible on purpose (consent, never-zone, review)
 
     def record(self) -> dict:
         """JSON-friendly per-frame entry of the audit report."""
         entry = {"frame": int(self.index), "detected": bool(self.detected), "regions": self.regions.to_records()}
+        if self.kept:
+            entry["kept"] = self.kept
         if self.error:
             entry["error"] = self.error
         return entry
@@ -115,7 +125,7 @@ def build_detectors(config: PipelineConfig) -> dict[str, Detector]:
 
 class Pipeline:
     def __init__(self, config: PipelineConfig | None = None, detectors: dict[str, Detector] | None = None,
-                 analyzers: dict[str, Analyzer] | None = None):
+                 analyzers: dict[str, Analyzer] | None = None, controls: list[RegionControl] | None = None):
         self.config = config or PipelineConfig()
         self.detectors = detectors if detectors is not None else build_detectors(self.config)
         missing = set(self.config.targets) - set(self.detectors)
@@ -123,6 +133,8 @@ class Pipeline:
             raise ValueError(f"no detector given for targets {sorted(missing)}")
         self.policy = self.config.build_policy()
         self.analyzers = dict(analyzers or {})
+        # zones, consent list, reviewer's changes: what to leave visible or to add (anon_core/controls.py)
+        self.controls = build_controls(self.config, self.policy) + list(controls or [])
         every = self.config.detect_every
         roi = all(_scalable(d) for d in self.detectors.values())
         self.schedule = DetectionSchedule(every, roi=roi)
@@ -136,6 +148,8 @@ class Pipeline:
         self.index = 0
         self._regions: Detections | None = None
         self.failures = 0
+        for control in getattr(self, "controls", ()):
+            control.reset()
 
     # ------------------------------------------------------------------ per frame
     def process(self, frame: np.ndarray) -> FrameResult:
@@ -156,11 +170,18 @@ class Pipeline:
                 tracked = self.tracker.update(None)
             regions = self._select(tracked, detected)
             self._regions = regions
+            kept: list[dict] = []
+            for control in self.controls:
+                regions, notes = control.select(frame, index, regions)
+                kept += notes
             analytics = {name: fn(frame, dets if dets is not None else regions) for name, fn in self.analyzers.items()}
             out = self.policy.apply(frame, regions)
+            for control in self.controls:
+                out = control.cover(out, index)
             if out.shape != frame.shape or out.dtype != np.uint8:
                 raise RuntimeError(f"anonymizer returned {out.dtype} {out.shape} for a {frame.shape} frame")
-            return FrameResult(index, out, regions, dets, detected, None, analytics, time.perf_counter() - start)
+            return FrameResult(index, out, regions, dets, detected, None, analytics, time.perf_counter() - start,
+                               kept)
         except Exception as exc:  # fail closed: this frame leaves fully obscured
             self.failures += 1
             log.warning("frame %d withheld (fully obscured): %s", index, exc, exc_info=log.isEnabledFor(logging.DEBUG))
@@ -230,7 +251,7 @@ class Pipeline:
             "config": self.config.to_dict(),
             "detectors": {t: d.describe() for t, d in self.detectors.items()},
             "tracker": asdict(self.tracker.config),
-        }
+        } | ({"controls": {c.name: c.describe() for c in self.controls}} if self.controls else {})
 
 
 def _shrink(img: np.ndarray, scale: float) -> np.ndarray:

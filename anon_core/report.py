@@ -46,6 +46,7 @@ class Report:
     _regions: int = 0
     _by_origin: dict = field(default_factory=dict)
     _detector_runs: int = 0
+    _kept: dict = field(default_factory=dict)  # (reason, track id, person) -> summary of regions left visible
     _spool: tempfile.SpooledTemporaryFile = field(
         default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8"))
 
@@ -58,10 +59,23 @@ class Report:
             self._regions += 1
             origin = r.get("origin", "detected")
             self._by_origin[origin] = self._by_origin.get(origin, 0) + 1
+        for k in entry.get("kept", ()):
+            self._keep(entry["frame"], k)
         if result.error:
             self.failed_frames += 1
             if len(self.failures) < MAX_FAILURES_LISTED:
                 self.failures.append({"frame": result.index, "error": result.error})
+
+    def _keep(self, frame: int, note: dict) -> None:
+        """Sum the regions left visible on purpose per track (consent, never-zone, reviewer)."""
+        key = (note.get("reason"), note.get("track_id", -1), note.get("person"))
+        s = self._kept.setdefault(key, {"reason": key[0], "track_id": key[1], "first_frame": frame, "frames": 0})
+        if key[2] is not None:
+            s["person"] = key[2]
+        s["frames"] += 1
+        s["last_frame"] = frame
+        if "distance" in note:
+            s["max_distance"] = max(s.get("max_distance", 0.0), note["distance"])
 
     def iter_frames(self):
         self._spool.flush()
@@ -96,7 +110,7 @@ class Report:
             "pipeline": self.pipeline,
             "summary": self.summary(),
             "failures": self.failures,
-        }
+        } | ({"kept_tracks": list(self._kept.values())} if self._kept else {})
 
     def to_dict(self) -> dict:
         return self.header() | {"frames": self.frames}

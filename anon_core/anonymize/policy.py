@@ -4,8 +4,12 @@ YAML or JSON, e.g.::
 
     face:   {method: pixelate, shape: ellipse, padding: 0.2}
     person: {method: blur, shape: box}
+    zones: ["always=0.7,0,1,0,1,0.4,0.7,0.4", {never: [10, 20, 200, 20, 200, 300, 10, 300]}]
+    keep_faces: consent/      # consent list folder, relative to the policy file
 
 Labels that the policy does not name are left untouched (cars, boxes ... stay visible).
+`zones` and `keep_faces` are not labels: they are read into `policy.zones` (anon_core/zones.py) and
+`policy.keep_faces` (anon_core/consent).
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ class Rule:
 class Policy:
     """Maps labels to anonymizers and applies them: `policy.apply(frame, dets) -> new frame`."""
 
-    def __init__(self, rules: dict[str, Rule]):
+    def __init__(self, rules: dict[str, Rule], zones: list | None = None, keep_faces: str | None = None):
+        self.zones = list(zones or [])  # anon_core.zones.Zone
+        self.keep_faces = keep_faces  # consent list folder or None
         if not rules:
             raise PolicyError("a policy needs at least one target, e.g. {'face': {'method': 'blur'}}")
         self.rules = dict(sorted(rules.items(), key=lambda kv: _ORDER.get(kv[0], -1)))
@@ -56,14 +62,24 @@ class Policy:
         return cls({t: Rule(method, dict(options)) for t in targets})
 
     @classmethod
-    def from_dict(cls, data: dict) -> Policy:
+    def from_dict(cls, data: dict, base_dir: Path | None = None) -> Policy:
         if not isinstance(data, dict):
             raise PolicyError("a policy is a mapping of target label -> {method: ..., shape: ..., padding: ...}")
+        from anon_core.zones import ZoneError, zones_from_policy
+
+        data = dict(data)
+        try:
+            zones = zones_from_policy(data.pop("zones", None))
+        except ZoneError as exc:
+            raise PolicyError(str(exc)) from None
+        keep = data.pop("keep_faces", None)
+        if keep is not None:
+            keep = str(Path(base_dir or ".") / str(keep)) if not Path(str(keep)).is_absolute() else str(keep)
         rules = {}
         for label, spec in data.items():
             spec = {"method": spec} if isinstance(spec, str) else dict(spec or {})
             rules[str(label)] = Rule(spec.pop("method", "blur"), spec)
-        return cls(rules)
+        return cls(rules, zones, keep)
 
     @classmethod
     def from_file(cls, path: str | Path) -> Policy:
@@ -72,10 +88,10 @@ class Policy:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise PolicyError(f"cannot read policy file {path}: {exc.strerror}") from None
-        return cls.from_text(text, path.suffix)
+        return cls.from_text(text, path.suffix, base_dir=path.parent)
 
     @classmethod
-    def from_text(cls, text: str, suffix: str = ".yaml") -> Policy:
+    def from_text(cls, text: str, suffix: str = ".yaml", base_dir: Path | None = None) -> Policy:
         try:
             if suffix.lower() == ".json":
                 data = json.loads(text)
@@ -85,14 +101,24 @@ class Policy:
                 data = yaml.safe_load(text)
         except Exception as exc:
             raise PolicyError(f"policy is not valid {'JSON' if suffix == '.json' else 'YAML'}: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(data, base_dir)
 
     @property
     def targets(self) -> tuple[str, ...]:
         return tuple(self.rules)
 
+    @property
+    def anonymizers(self) -> dict:
+        """label -> anonymizer, in drawing order."""
+        return dict(self._anonymizers)
+
     def to_dict(self) -> dict:
-        return {label: self._anonymizers[label].describe() for label in self.rules}
+        out = {label: self._anonymizers[label].describe() for label in self.rules}
+        if self.zones:
+            out["zones"] = [z.spec() for z in self.zones]
+        if self.keep_faces:
+            out["keep_faces"] = self.keep_faces
+        return out
 
     def apply(self, frame: np.ndarray, dets: Detections) -> np.ndarray:
         out = frame

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from anon_core.cli.gpu_options import add_device_options, gpu_job_from_args
-from anon_core.cli.options import add_pipeline_options, pipeline_from_args
+from anon_core.cli.options import add_control_options, add_pipeline_options, pipeline_from_args
 from anon_core.jobs import JobOptions, anonymize_frames, anonymize_image, anonymize_video
 from anon_core.media import EncodeOptions, MediaError
 
@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
         add_pipeline_options(p)
+        add_control_options(p)
         if name == "video":
             add_device_options(p)
         p.set_defaults(func=run, job=name)

@@ -28,6 +28,8 @@ def gpu_job_from_args(args: argparse.Namespace):
         problems.append(f"--method {'|'.join(GPU_METHODS)}")
     if args.policy:
         problems.append("no --policy")
+    if getattr(args, "zone", None) or getattr(args, "keep_faces", None):
+        problems.append("no --zone or --keep-faces (zones and the consent list run on the CPU pipeline)")
     if problems:
         raise CliError("the GPU path anonymizes faces with CenterFace only; use " + ", ".join(problems) +
                        ", or run with --device cpu")

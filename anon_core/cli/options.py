@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from anon_core.anonymize import ANONYMIZERS, Policy, PolicyError
 from anon_core.detectors import DETECTORS, ModelUnavailableError, detector_info
@@ -62,6 +63,17 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
                    help="YAML/JSON privacy policy (target -> method, shape, padding); overrides --method")
 
 
+def add_control_options(p: argparse.ArgumentParser) -> None:
+    """Zones and the consent list (anon_core/zones.py, anon_core/consent): image, video, frames."""
+    g = p.add_argument_group("zones and consent")
+    g.add_argument("--zone", action="append", default=[], metavar="always|never=x1,y1,x2,y2,...",
+                   help="polygon always anonymized (always=) or never anonymized (never=); pixels, or fractions "
+                        "of the frame when every value <= 1; repeat for more zones")
+    g.add_argument("--keep-faces", default=None, metavar="DIR",
+                   help="consent list: faces matching a person enrolled in DIR (DIR/PERSON/*.jpg or "
+                        "DIR/PERSON_*.jpg) stay visible; everyone else is anonymized")
+
+
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
     from anon_core.cli.main import CliError
 
@@ -76,7 +88,9 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         return PipelineConfig(targets=targets, face_detector=args.face_detector, person_detector=args.person_detector,
                               threshold=args.threshold, detect_every=args.detect_every, hold_frames=args.hold,
                               method=args.method, shape=args.shape, padding=args.padding, policy=policy,
-                              detect_width=args.detect_width, auto_download=not args.no_download)
+                              detect_width=args.detect_width, auto_download=not args.no_download,
+                              zones=tuple(getattr(args, "zone", ()) or ()),
+                              keep_faces=getattr(args, "keep_faces", None))
     except (ValueError, PolicyError) as exc:
         raise CliError(str(exc)) from None
 
@@ -94,4 +108,7 @@ def pipeline_from_args(args: argparse.Namespace, **kwargs) -> Pipeline:
     for target, det in pipeline.detectors.items():
         if det.info.weak:
             print(f"note: {det.info.name} ({target}s) is a weak model: {det.info.weak}")
+    for control in pipeline.controls:
+        for warning in getattr(control, "warnings", list)():
+            print(f"warning: {warning}", file=sys.stderr)
     return pipeline
