@@ -13,6 +13,7 @@ import streamlit as st
 from anon_core.anonymize import ANONYMIZERS, Policy, PolicyError
 from anon_core.detectors import DETECTORS, detector_info
 from anon_core.pipeline import PipelineConfig
+from ui.controls import zones_and_consent
 from ui.layout import detector_badge
 
 STORE = "anon_settings"
@@ -96,6 +97,7 @@ def pipeline_settings(default_targets: list[str] | None = None,
             st.slider("Hold regions for K frames after the last detection", 0, 30, **_bind("hold_frames", store))
             st.slider("Padding around regions", 0.0, 0.6, step=0.05, **_bind("padding", store))
         _policy_upload(store)
+        zones_and_consent(store)
     return config_from(store)
 
 
@@ -131,4 +133,5 @@ def config_from(store: dict) -> PipelineConfig:
         targets=targets, face_detector=store["face_detector"], person_detector=store["person_detector"],
         threshold=float(store["threshold"]) if store["custom_threshold"] else None,
         detect_every=store["detect_every"], hold_frames=int(store["hold_frames"]), method=store["method"],
-        shape=store["shape"], padding=float(store["padding"]), policy=policy)
+        shape=store["shape"], padding=float(store["padding"]), policy=policy,
+        zones=tuple(store.get("zones") or ()), keep_faces=store.get("keep_faces"))

@@ -49,6 +49,9 @@ class ConsentControl:
         self.bound: dict[int, int] = {}  # track id -> enrolled person index
         self.revoked: set[int] = set()
 
+    def cover(self, frame: np.ndarray, index: int) -> np.ndarray:
+        return frame
+
     def describe(self) -> dict:
         return {"enrolled": self.enrolment.describe(), "keep_distance": self.threshold,
                 "revoke_distance": SAME_PERSON, "min_face_px": self.min_face,

@@ -123,3 +123,11 @@ def test_gpu_path_refuses_zones_and_consent_in_one_line(tmp_path, capsys):
     rc = main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", "--zone", "always=0,0,1,0,1,1"])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "--zone" in err
+
+
+def test_app_sidebar_settings_carry_zones_and_the_consent_folder(tmp_path):
+    from ui.sidebar import DEFAULTS, config_from
+
+    store = dict(DEFAULTS, zones=["always=0,0,0.5,0,0.5,1"], keep_faces=str(tmp_path))
+    config = config_from(store)
+    assert config.zones == ("always=0,0,0.5,0,0.5,1",) and config.keep_faces == str(tmp_path)
