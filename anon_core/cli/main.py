@@ -17,6 +17,7 @@ from anon_core.cli.errors import CliError  # noqa: F401  (re-exported: commands 
 
 CORE_COMMANDS = [
     "anon_core.cli.anonymize_cmd",  # image, video, frames
+    "anon_core.cli.batch_cmd",  # batch
     "anon_core.cli.models_cmd",  # models list|pull
     "anon_core.synth.cli",  # synth
     "anon_core.bench.cli",  # bench
