@@ -13,7 +13,7 @@ from pathlib import Path
 from anon_core.cli.anonymize_cmd import X264_PRESETS
 from anon_core.cli.errors import CliError
 from anon_core.cli.gpu_options import add_device_options
-from anon_core.cli.options import add_pipeline_options
+from anon_core.cli.options import add_control_options, add_pipeline_options
 from anon_core.media import EncodeOptions
 
 DRIVER_ONLY = ("func", "command", "input", "output", "engine", "workers", "resume", "no_progress", "ray_address",
@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_pipeline_options(p)
+    add_control_options(p)
     add_device_options(p)
     p.set_defaults(func=run)
 
