@@ -19,6 +19,7 @@ CORE_COMMANDS = [
     "anon_core.cli.anonymize_cmd",  # image, video, frames
     "anon_core.cli.batch_cmd",  # batch
     "anon_core.cli.models_cmd",  # models list|pull
+    "anon_core.cli.audit_cmd",  # audit
     "anon_core.synth.cli",  # synth
     "anon_core.bench.cli",  # bench
 ]
