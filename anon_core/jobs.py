@@ -1,22 +1,22 @@
 """Jobs: stream an input through a Pipeline into an output file, with progress and a report.
 
-Nothing half-written is left behind: outputs are written to temp files and moved into place
-only when the whole input was processed.
+Nothing half-written is left behind: outputs (and the report) are written to temp files and moved
+into place together only when the whole input was processed (anon_core.outputs.Outputs), never over an
+input, and never over an existing file unless JobOptions.overwrite.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from anon_core.media import MediaError, VideoWriter, open_source, write_image
 from anon_core.media.images import IMAGE_SUFFIXES
 from anon_core.media.sources import FrameFolder, SingleImage
-from anon_core.media.video import VIDEO_SUFFIXES, EncodeOptions
+from anon_core.media.video import VIDEO_SUFFIXES, EncodeOptions, VideoReader
+from anon_core.outputs import Outputs
 from anon_core.pipeline import FrameResult, Pipeline
 from anon_core.prefetch import WriteBehind, read_ahead
 from anon_core.report import Report, file_entry
@@ -31,6 +31,10 @@ class JobOptions:
     progress: bool | Progress = False  # True = tqdm bar on stderr; a callable gets (done, total, fps)
     on_frame: Callable[[FrameResult], None] | None = None  # e.g. collect analytics or previews
     encode: EncodeOptions | None = None
+    # The library replaces an existing output file by default (callers such as the app write into
+    # folders they own); the CLI passes False unless --overwrite.  Inputs are never overwritten.
+    overwrite: bool = True
+    allow_partial: bool = False  # truncated/undecodable input: keep what was read (exit 3) instead of failing
 
 
 class ProgressSink:
@@ -85,12 +89,42 @@ def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Re
     report.seconds = time.perf_counter() - start
     if not report.frame_count:
         raise MediaError(f"{report.input.get('path')}: no frames to process")
+    check_complete(source, report, options)
     return report
+
+
+def check_complete(source, report: Report, options: JobOptions) -> None:
+    """A video that ends early (truncated file) or stops decoding is an error naming what was read;
+    with allow_partial the frames that were read are kept and the missing ones are listed in the
+    report as failures (so the job exits 3).  Checked only where the container states an exact frame
+    count (MP4/MOV index) or the decoder reported an error."""
+    if not isinstance(source, VideoReader):
+        return
+    expected = source.info.frame_count if source.frame_count_exact else None
+    read, error = report.frame_count, source.decode_error
+    if error is None and (expected is None or read >= expected):
+        return
+    what = f"read {read} of {expected} frames" if expected else f"read {read} frames"
+    why = error or "the file ends early (truncated)"
+    if not options.allow_partial:
+        raise MediaError(f"{source.path}: incomplete video, {what} ({why}); nothing written. "
+                         "Pass --allow-partial to keep the readable frames (exit 3)")
+    missing = list(range(read, expected)) if expected else []
+    report.failed_frames += max(1, len(missing))
+    report.failures.append({"frames_missing": missing, "frames_read": read, "frames_expected": expected,
+                            "error": f"incomplete input: {why}"})
+    report.input["partial"] = {"frames_read": read, "frames_expected": expected, "missing_frames": missing,
+                               "error": why}
 
 
 def finish_report(report: Report, dst: Path, options: JobOptions, has_audio: bool | None = None) -> Report:
     """Describe the output in the report (and note a requested audio track the input lacks); write it."""
     report.output = file_entry(dst) if dst.is_file() else {"path": str(dst), "frames": report.frame_count}
+    if report.kind != "image" and report.input.get("info"):
+        w, h = report.input["info"].get("width"), report.input["info"].get("height")
+        if dst.suffix.lower() in VIDEO_SUFFIXES and w and h and (w % 2 or h % 2):
+            report.output["note_size"] = (f"{w}x{h} is stored as {w + w % 2}x{h + h % 2}: H.264 4:2:0 needs even "
+                                          "sizes, so one replicated column/row is added")
     if options.keep_audio and has_audio is False:
         report.output["note"] = "input has no audio"
     if options.report_path:
@@ -106,14 +140,36 @@ def check_video_output(src: Path, dst: Path) -> None:
         raise MediaError("output must not overwrite the input")
 
 
+def publish_job(src: Path, dst: Path, options: JobOptions, body: Callable[[Path, JobOptions], Report],
+                folder: bool = False) -> Report:
+    """Run `body(temp_output, options_without_report)` and publish its output and the report together.
+
+    The output and report paths are checked before any work (not an input, not each other, not an
+    existing file unless overwrite, writable); on any error or signal both temps are removed."""
+    with Outputs([src], overwrite=options.overwrite) as out:
+        tmp = out.folder(dst) if folder else out.file(dst)
+        report_tmp = out.file(options.report_path, "report") if options.report_path else None
+        report = body(tmp, replace(options, report_path=None))
+        report.output["path"] = str(dst)
+        if report_tmp is not None:
+            report.write(report_tmp)
+    return report
+
+
 def anonymize_video(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:
     """Video (or frame folder) in, H.264 MP4 out with the same frame count, timestamps and size."""
     options = options or JobOptions()
     src, dst = Path(src), Path(dst)
     check_video_output(src, dst)
+    return publish_job(src, dst, options, lambda tmp, opts: _video_job(src, tmp, pipeline, opts))
+
+
+def _video_job(src: Path, dst: Path, pipeline: Pipeline, options: JobOptions) -> Report:
     source = open_source(src)
     if isinstance(source, SingleImage):
         raise MediaError(f"{src} is an image; use `anon image`")
+    if isinstance(source, VideoReader):
+        source.tolerate_errors = True  # check_complete turns a decode error into a clear failure (or exit 3)
     info = source.info
     inp = file_entry(src, info=info.to_dict()) if src.is_file() else {"path": str(src), "info": info.to_dict()}
     report = Report("frames" if isinstance(source, FrameFolder) else "video", input=inp, pipeline=pipeline.describe())
@@ -129,21 +185,18 @@ def anonymize_frames(src: str | Path, dst: str | Path, pipeline: Pipeline, optio
     src, dst = Path(src), Path(dst)
     if dst.suffix.lower() in VIDEO_SUFFIXES:
         return anonymize_video(src, dst, pipeline, options)
+    if dst.exists() and not dst.is_dir():
+        raise MediaError(f"{dst}: exists and is not a folder; give a folder (or an .mp4) for the frames")
     source = FrameFolder(src)
-    names = [f.name for f in source.files]
-    report = Report("frames", input={"path": str(src), "info": source.info.to_dict(), "files": len(names)},
-                    pipeline=pipeline.describe())
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dst.parent, prefix=f".{dst.name}."))
-    try:
-        _run(source, pipeline, lambda r, t: write_image(tmp / names[r.index], r.frame), options, report, dst.name)
-        if dst.exists():
-            shutil.rmtree(dst)
-        tmp.rename(dst)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return finish_report(report, dst, options)
+
+    def body(tmp: Path, opts: JobOptions) -> Report:
+        names = [f.name for f in source.files]
+        report = Report("frames", input={"path": str(src), "info": source.info.to_dict(), "files": len(names)},
+                        pipeline=pipeline.describe())
+        _run(source, pipeline, lambda r, t: write_image(tmp / names[r.index], r.frame), opts, report, dst.name)
+        return finish_report(report, tmp, opts)
+
+    return publish_job(src, dst, options, body, folder=True)
 
 
 def anonymize_image(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:
@@ -152,7 +205,11 @@ def anonymize_image(src: str | Path, dst: str | Path, pipeline: Pipeline, option
     src, dst = Path(src), Path(dst)
     if dst.suffix.lower() not in IMAGE_SUFFIXES:
         raise MediaError(f"{dst}: unknown image type; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
-    source = SingleImage(src)
-    report = Report("image", input=file_entry(src, info=source.info.to_dict()), pipeline=pipeline.describe())
-    _run(source, pipeline, lambda r, t: write_image(dst, r.frame), options, report, dst.name)
-    return finish_report(report, dst, options)
+
+    def body(tmp: Path, opts: JobOptions) -> Report:
+        source = SingleImage(src)
+        report = Report("image", input=file_entry(src, info=source.info.to_dict()), pipeline=pipeline.describe())
+        _run(source, pipeline, lambda r, t: write_image(tmp, r.frame), opts, report, dst.name)
+        return finish_report(report, tmp, opts)
+
+    return publish_job(src, dst, options, body)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from anon_core.cli.gpu_options import add_device_options, gpu_job_from_args
-from anon_core.cli.options import add_control_options, add_pipeline_options, pipeline_from_args
-from anon_core.jobs import JobOptions, anonymize_frames, anonymize_image, anonymize_video
-from anon_core.media import EncodeOptions, MediaError
+from anon_core.cli.options import add_control_options, add_output_options, add_pipeline_options, pipeline_from_args
+from anon_core.jobs import (
+    JobOptions,
+    anonymize_frames,
+    anonymize_image,
+    anonymize_video,
+    check_video_output,
+    publish_job,
+)
+from anon_core.media import VIDEO_SUFFIXES, EncodeOptions, MediaError
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
@@ -29,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--preset", default=EncodeOptions.preset, choices=X264_PRESETS,
                            help=f"x264 speed/size trade-off of the output (default {EncodeOptions.preset})")
             p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
+            p.add_argument("--allow-partial", action="store_true",
+                           help="truncated/undecodable input: keep the readable frames and exit 3 (default: exit 2)")
+        add_output_options(p)
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
         add_pipeline_options(p)
         add_control_options(p)
@@ -42,11 +53,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.job == "image" and args.detect_every != 1:
         args.detect_every = 1
+    _check_paths(args)  # refuse bad output paths before loading models
     if getattr(args, "device", "cpu") != "cpu":
         gpu = gpu_job_from_args(args)
 
         def job(src, dst, _pipeline, options):
-            return gpu.run(src, dst, options)
+            from pathlib import Path
+
+            check_video_output(Path(src), Path(dst))
+            return publish_job(Path(src), Path(dst), options, lambda tmp, opts: gpu.run(src, tmp, opts))
 
         pipeline = None
     else:
@@ -54,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         job = JOBS[args.job][0]
     encode = EncodeOptions(crf=args.crf, preset=args.preset) if args.job != "image" else None
     options = JobOptions(keep_audio=getattr(args, "keep_audio", False), report_path=args.report,
-                         progress=not args.no_progress and args.job != "image", encode=encode)
+                         progress=not args.no_progress and args.job != "image", encode=encode,
+                         overwrite=args.overwrite, allow_partial=getattr(args, "allow_partial", False))
     try:
         report = job(args.input, args.output, pipeline, options)
     except MediaError as exc:
@@ -63,6 +79,25 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {s['frames']} frame(s), {s['regions']} region(s) anonymized, "
           f"{s['fps']} frames/s" + (f", report {args.report}" if args.report else ""))
     if s["failed_frames"]:
-        print(f"warning: {s['failed_frames']} frame(s) failed and were fully obscured (see the report)")
+        partial = report.input.get("partial")
+        what = (f"input incomplete: {partial['frames_read']} frame(s) read, {len(partial['missing_frames'])} "
+                "missing (listed in the report)") if partial else (
+            f"{s['failed_frames']} frame(s) failed and were fully obscured (see the report)")
+        print(f"anon {args.job}: warning: {what}", file=sys.stderr)
         return 3
     return 0
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from anon_core.outputs import check_outputs
+
+    out = Path(args.output)
+    as_folder = args.job == "frames" and out.suffix.lower() not in VIDEO_SUFFIXES
+    if as_folder and out.exists() and not out.is_dir():
+        raise MediaError(f"{out}: exists and is not a folder; give a folder (or an .mp4) for the frames")
+    if args.job != "image" and not as_folder:
+        check_video_output(Path(args.input), out)
+    check_outputs([args.input], files=[None if as_folder else out, args.report], folders=[out if as_folder else None],
+                  overwrite=args.overwrite)

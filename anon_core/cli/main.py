@@ -44,18 +44,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    """Every failure the user can cause ends in one stderr line: CliError/MediaError exit 2, an
+    output-side OSError (no space, no permission) exit 2, Ctrl-C exit 130, SIGTERM exit 143 -- also
+    while the heavy modules are still being imported.  SIGTERM/SIGHUP raise (signals_raise), so the
+    jobs' `with Outputs(...)` blocks remove their temp files before the process ends."""
+    import os
+
+    from anon_core.outputs import Terminated, os_error_line, signals_raise
+
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before any import of onnxruntime (see ort_runtime)
+    command = "anon"
     try:
-        return int(args.func(args) or 0)
+        with signals_raise():
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            command = f"anon {args.command}"
+            logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                                format="%(levelname)s %(name)s: %(message)s")
+            return int(args.func(args) or 0)
     except CliError as exc:
-        print(f"anon {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{command}: error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"{command}: interrupted (unfinished outputs removed)", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"{command}: terminated (unfinished outputs removed)", file=sys.stderr)
+        return int(exc.code)
+    except ValueError as exc:  # MediaError / OutputError / GroundTruthError escaping a command
+        if type(exc).__module__.startswith("anon_core"):
+            print(f"{command}: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+    except OSError as exc:
+        print(f"{command}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
     g.add_argument("--method", default="blur", choices=ANONYMIZERS.names(), help="anonymization method")
     g.add_argument("--shape", default="ellipse", choices=["box", "ellipse"], help="region shape")
     g.add_argument("--padding", type=float, default=0.3, help="grow regions by this fraction (default 0.3)")
+    g.add_argument("--strength", type=float, default=1.0,
+                   help="1 = default, higher is stronger; floors (refused below): blur 0.1, pixelate 0.8 "
+                        "(see README, Privacy guarantees)")
     g.add_argument("--face-detector", default="centerface", choices=faces)
     g.add_argument("--person-detector", default="yolox-nano", choices=persons)
     g.add_argument("--threshold", type=float, default=None, help="detection score threshold (default: per model)")
@@ -74,6 +77,12 @@ def add_control_options(p: argparse.ArgumentParser) -> None:
                         "DIR/PERSON_*.jpg) stay visible; everyone else is anonymized")
 
 
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """--overwrite for every command that writes files (see anon_core.outputs for the rule)."""
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing output files (only the files this command writes; inputs never)")
+
+
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
     from anon_core.cli.main import CliError
 
@@ -88,6 +97,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         return PipelineConfig(targets=targets, face_detector=args.face_detector, person_detector=args.person_detector,
                               threshold=args.threshold, detect_every=args.detect_every, hold_frames=args.hold,
                               method=args.method, shape=args.shape, padding=args.padding, policy=policy,
+                              strength=getattr(args, "strength", 1.0),
                               detect_width=args.detect_width, auto_download=not args.no_download,
                               zones=tuple(getattr(args, "zone", ()) or ()),
                               keep_faces=getattr(args, "keep_faces", None))

@@ -107,7 +107,13 @@ class VideoReader:
         self._container, self._stream = _open(self.path)
         self._stream.thread_type = "AUTO"
         self._first = None  # first decoded frame, kept to learn the rotation before iterating
+        # A decode error after the first frame ends iteration and is kept here instead of raised when
+        # tolerate_errors is set (jobs then report what was read; see anon_core.jobs.check_complete).
+        self.tolerate_errors = False
+        self.decode_error: str | None = None
         self.info = self._probe()
+        # MP4/MOV state the exact frame count in their index; other containers only estimate it
+        self.frame_count_exact = bool(self._stream.frames)
 
     def _probe(self) -> VideoInfo:
         s, c = self._stream, self._container
@@ -137,6 +143,9 @@ class VideoReader:
         try:
             yield from self._container.decode(self._stream)
         except av.error.FFmpegError as exc:
+            if self.tolerate_errors and self._first is None:
+                self.decode_error = f"undecodable data ({exc.strerror or exc})"
+                return
             raise MediaError(f"{self.path}: the video is corrupt or truncated ({exc.strerror or exc})") from None
 
     def timed_frames(self) -> Iterator[tuple[float | None, np.ndarray]]:

@@ -31,6 +31,8 @@ def register(subparsers) -> None:
     p.add_argument("--no-line", action="store_true", help="walkway: no counting line")
     p.add_argument("--frames", action="store_true", help="also write lossless PNG frames to DIR/img1/")
     p.add_argument("--no-video", action="store_true", help="skip video.mp4 (ground truth and frames only)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="DIR is not empty: replace the files synth writes there (others are kept)")
     p.set_defaults(func=run)
 
 
@@ -46,9 +48,14 @@ def run(args) -> int:
         raise CliError(str(exc)) from None
     if args.no_video and not args.frames:
         raise CliError("--no-video without --frames would write no pictures; add --frames or drop --no-video")
-    sample = write_scene(build_scene(cfg), args.output, frames=args.frames, video=not args.no_video,
-                         progress=not args.verbose)
-    print(f"wrote {cfg.num_frames} frames {cfg.size[0]}x{cfg.size[1]} @ {cfg.fps:g} fps to {sample.root} "
+    from anon_core.outputs import Outputs
+
+    # Rendered into a temp folder beside DIR and moved in only when complete (anon_core.outputs):
+    # a non-empty DIR is refused unless --overwrite, and then only synth's own file names are replaced.
+    with Outputs(overwrite=args.overwrite) as out:
+        tmp = out.folder(args.output)
+        write_scene(build_scene(cfg), tmp, frames=args.frames, video=not args.no_video, progress=not args.verbose)
+    print(f"wrote {cfg.num_frames} frames {cfg.size[0]}x{cfg.size[1]} @ {cfg.fps:g} fps to {args.output} "
           f"({'video.mp4, ' if not args.no_video else ''}gt/gt.txt, faces.jsonl, meta.json"
           f"{', img1/' if args.frames else ''})")
     return 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from anon_core.cli.options import add_output_options
+from anon_core.outputs import Outputs
 from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS
 
 
@@ -27,6 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--faces", type=int, default=60, help="openpeople: number of faces to evaluate (max 180)")
     p.add_argument("--every", type=float, default=1.0, help="video: compare methods on one frame per N seconds")
     p.add_argument("--no-overlay", action="store_true", help="do not draw the estimates on the output")
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
@@ -56,20 +59,23 @@ def run(args) -> int:
     analyzer = Analyzer()
     report = {"input": str(args.input), "methods_compared": list(methods), "output_method": methods[0],
               "reid_threshold": 0.6}
-    try:
-        if is_bench:
-            report |= _benchmark(detector, analyzer, methods, args.faces)
-        elif suffix in IMAGE_SUFFIXES:
-            result = run_image(read_image(src), detector, analyzer, config)
-            report |= result.to_json()
-            if args.output:
-                write_image(args.output, result.output)
-        else:
-            report |= run_video(src, args.output, detector, analyzer, config).to_json()
-    except MediaError as exc:
-        raise CliError(str(exc)) from None
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    # Outputs (anon_core.outputs): checked before the work, published together at the end.
+    with Outputs([] if is_bench else [src], overwrite=args.overwrite) as outs:
+        json_tmp = outs.file(args.json, "JSON")
+        out_tmp = outs.file(args.output) if args.output else None
+        try:
+            if is_bench:
+                report |= _benchmark(detector, analyzer, methods, args.faces)
+            elif suffix in IMAGE_SUFFIXES:
+                result = run_image(read_image(src), detector, analyzer, config)
+                report |= result.to_json()
+                if out_tmp is not None:
+                    write_image(out_tmp, result.output)
+            else:
+                report |= run_video(src, out_tmp, detector, analyzer, config).to_json()
+        except MediaError as exc:
+            raise CliError(str(exc)) from None
+        json_tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
     for row in report.get("methods", []):
         print(f"{row['method']:>24}: re-id {row['reid_rate']:.0%}  dist {row['mean_distance']:.2f}  "
               f"sex agree {row['sex_agreement']:.0%}  age MAE {row['age_mae']:.1f}  "

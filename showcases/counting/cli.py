@@ -15,10 +15,11 @@ import json
 import sys
 from pathlib import Path
 
-from anon_core.cli.options import add_pipeline_options, config_from_args
+from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args
 from anon_core.detectors import ModelUnavailableError
 from anon_core.groundtruth import GroundTruthError
 from anon_core.media import MediaError, open_source
+from anon_core.outputs import Outputs
 from showcases.counting.counts import SMOOTHING, CounterConfig, PersonCounter
 from showcases.counting.lines import ANCHORS, gt_line_counts, parse_line
 from showcases.counting.metrics import per_frame_error
@@ -57,6 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overlay", action="store_true", help="draw the live count (and the line) onto the output video")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_pipeline_options(p)
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
@@ -90,14 +92,35 @@ def run(args: argparse.Namespace) -> int:
     options = CountOptions(line=args.line, anchor=args.anchor, overlay=args.overlay, smoothing=args.smooth,
                            window=args.window)
     gt_path = _gt_path(args)
+    # Outputs (anon_core.outputs): -o and --json are checked before the work, written to temps and
+    # published together at the end; never over an input, an existing file only with --overwrite.
+    with Outputs([args.input, gt_path], overwrite=args.overwrite) as outs:
+        video_tmp = outs.file(args.output) if args.output else None
+        json_tmp = outs.file(args.json, "JSON") if args.json else None
+        out = _count(args, config, pipeline, counter, options, gt_path, video_tmp)
+        _print_summary(out)
+        if json_tmp is not None:
+            json_tmp.write_text(json.dumps(json_safe(out), indent=1), encoding="utf-8")
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _count(args, config, pipeline, counter, options, gt_path, video_tmp) -> dict:
+    from anon_core.cli.main import CliError
+
     try:
         if gt_path:  # check the ground truth before spending time on the video
+            from anon_core.groundtruth import load_mot
+
+            layout = load_mot(gt_path).layout
+            print(f"note: ground truth {gt_path}: {layout}", file=sys.stderr)
             source = open_source(args.input)
             frames = source.info.frame_count
             source.close()
             if frames:
                 gt_counts(gt_path, frames)
-        series = run_counting(args.input, pipeline, counter, options, output=args.output,
+        series = run_counting(args.input, pipeline, counter, options, output=video_tmp,
                               progress=not args.no_progress)
         gt = gt_counts(gt_path, len(series)) if gt_path else None
         out = series.to_dict(gt)
@@ -106,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         out["pipeline"] = pipeline.config.to_dict()
         if gt is not None:
             out["ground_truth"] = str(gt_path)
+            out["ground_truth_layout"] = layout
             out["per_frame_error"] = {"raw": per_frame_error(series.raw_array, gt).tolist()}
             if series.anonymized is not None:
                 out["per_frame_error"]["anonymized"] = per_frame_error(series.anonymized_array, gt).tolist()
@@ -123,12 +147,9 @@ def run(args: argparse.Namespace) -> int:
             out["study"] = study.table()
     except (MediaError, GroundTruthError, ValueError) as exc:
         raise CliError(str(exc)) from None
-    _print_summary(out)
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(json_safe(out), indent=1), encoding="utf-8")
-        print(f"wrote {args.json}")
-    return 0
+    if args.output:
+        out["output"] = str(args.output)
+    return out
 
 
 def _print_summary(out: dict) -> None:

@@ -18,10 +18,11 @@ import json
 import sys
 from pathlib import Path
 
-from anon_core.cli.options import add_pipeline_options, config_from_args
+from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args
 from anon_core.detectors import ModelUnavailableError
 from anon_core.groundtruth import GroundTruthError, load_mot
 from anon_core.media import MediaError
+from anon_core.outputs import Outputs
 from anon_core.tracking.tracker import TrackerConfig
 from showcases.tracking.analysis import TRACK_THRESHOLD, TrackingConfig, default_tracker
 from showcases.tracking.detect import GT_DETECTOR, make_detector, tracking_detectors
@@ -79,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--csv", default=None, metavar="TRACKS.csv", help="also write the track rows (column 'input')")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_pipeline_options(p)
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
@@ -95,9 +97,11 @@ def _gt(args):
         if path is None:
             raise CliError(f"--gt auto: no gt/gt.txt next to {root}; pass the ground truth file with --gt PATH")
     try:
-        return load_mot(path)
+        gt = load_mot(path)
     except GroundTruthError as exc:
         raise CliError(str(exc)) from None
+    print(f"note: ground truth {path}: {gt.layout}", file=sys.stderr)
+    return gt
 
 
 def _progress(enabled: bool):
@@ -132,22 +136,27 @@ def run(args: argparse.Namespace) -> int:
     if args.detector == GT_DETECTOR:
         print("note: detector 'gt' = noisy ground truth; raw and anonymized results are equal by construction "
               "(it measures the tracker, not the effect of anonymization on detection)", file=sys.stderr)
-    job = TrackJob(zones=args.zone, output=args.output, draw=args.draw)
-    update, bar = _progress(not args.no_progress)
-    try:
-        outcome = run_job(args.input, detect, pipeline, config, job, gt=gt, progress=update)
-    except (MediaError, ValueError) as exc:
-        raise CliError(str(exc)) from None
-    finally:
-        if bar is not None:
-            bar.close()
-    report = {"input": str(args.input), **outcome.report}
-    if gt is not None:
-        report["ground_truth"] = str(args.gt)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=1, default=_jsonable), encoding="utf-8")
-    if args.csv:
-        _write_csv(outcome.result, args.csv)
+    # Outputs (anon_core.outputs): checked before the work, published together at the end.
+    with Outputs([args.input, None if args.gt in (None, "auto") else args.gt], overwrite=args.overwrite) as outs:
+        json_tmp = outs.file(args.json, "JSON")
+        video_tmp = outs.file(args.output) if args.output else None
+        csv_tmp = outs.file(args.csv, "CSV") if args.csv else None
+        job = TrackJob(zones=args.zone, output=video_tmp, draw=args.draw)
+        update, bar = _progress(not args.no_progress)
+        try:
+            outcome = run_job(args.input, detect, pipeline, config, job, gt=gt, progress=update)
+        except (MediaError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        finally:
+            if bar is not None:
+                bar.close()
+        report = {"input": str(args.input), **outcome.report}
+        if gt is not None:
+            report["ground_truth"] = str(args.gt)
+            report["ground_truth_layout"] = gt.layout
+        json_tmp.write_text(json.dumps(report, indent=1, default=_jsonable), encoding="utf-8")
+        if csv_tmp is not None:
+            _write_csv(outcome.result, csv_tmp)
     _print_summary(report)
     print(f"wrote {args.json}" + (f" and {args.output}" if args.output else ""))
     return 0
@@ -165,7 +174,6 @@ def _write_csv(result, path: str) -> None:
     import pandas as pd
 
     frames = [t.df.assign(input=name) for name, t in result.tables.items()]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     pd.concat(frames, ignore_index=True).to_csv(path, index=False, float_format="%.2f")
 
 

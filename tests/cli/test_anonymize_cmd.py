@@ -131,7 +131,7 @@ def test_failures_are_reported_and_exit_code_is_3(tmp_path, monkeypatch, capsys)
     assert rc == 3
     data = json.loads(report.read_text())
     assert data["failures"] == [{"frame": 2, "error": "RuntimeError: injected failure"}]
-    assert "fully obscured" in capsys.readouterr().out
+    assert "fully obscured" in capsys.readouterr().err  # on stderr (issue #12 item 10)
 
 
 def test_unknown_detector_and_missing_model_errors(tmp_path, monkeypatch, capsys):
