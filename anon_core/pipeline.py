@@ -47,6 +47,7 @@ class PipelineConfig:
     shape: str = "ellipse"
     padding: float = 0.3  # an ellipse 1.3x the face box covers > 95 % of the box
     policy: Policy | None = None
+    strength: float = 1.0  # region methods; each refuses a value below its floor (anonymize/regions.py)
     detect_width: int | None = 1280  # scalable detectors (CenterFace) run at this width; None = native
     auto_download: bool = False  # fetch a missing downloadable model (progress bar, checksum) when built
     zones: tuple[str, ...] = ()  # "always=x1,y1,..." / "never=..." polygons (anon_core/zones.py)
@@ -74,7 +75,7 @@ class PipelineConfig:
             return self.policy
         entry = ANONYMIZERS.entry(self.method)
         region = isinstance(entry.factory, type) and issubclass(entry.factory, RegionAnonymizer)
-        options = {"shape": self.shape, "padding": self.padding} if region else {}
+        options = {"shape": self.shape, "padding": self.padding, "strength": self.strength} if region else {}
         return Policy.uniform(self.targets, self.method, **options)
 
     def to_dict(self) -> dict:

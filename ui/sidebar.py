@@ -22,7 +22,7 @@ EVERY_CHOICES = [1, 2, 3, 4, 6, 8, "auto"]
 DEFAULTS = {
     "targets": ["face"], "method": "blur", "shape": "ellipse", "face_detector": "centerface",
     "person_detector": "yolox-nano", "custom_threshold": False, "threshold": 0.4, "detect_every": 1,
-    "hold_frames": 8, "padding": 0.15, "policy_name": None, "policy_text": None,
+    "hold_frames": 8, "padding": 0.15, "policy_name": None, "policy_text": None, "strength": 1.0,
 }
 
 
@@ -96,6 +96,11 @@ def pipeline_settings(default_targets: list[str] | None = None,
         with st.expander("Advanced"):
             st.slider("Hold regions for K frames after the last detection", 0, 30, **_bind("hold_frames", store))
             st.slider("Padding around regions", 0.0, 0.6, step=0.05, **_bind("padding", store))
+            floor = float(getattr(ANONYMIZERS.entry(store["method"]).factory, "MIN_STRENGTH", 0.0)) or 0.1
+            store["strength"] = max(float(store["strength"]), floor)
+            st.slider("Strength", floor, 3.0, step=0.1, **_bind("strength", store),
+                      help=f"1 = default; {store['method']} refuses less than {floor:g} (it would leave faces "
+                           "recognisable)")
         _policy_upload(store)
         zones_and_consent(store)
     return config_from(store)
@@ -134,4 +139,5 @@ def config_from(store: dict) -> PipelineConfig:
         threshold=float(store["threshold"]) if store["custom_threshold"] else None,
         detect_every=store["detect_every"], hold_frames=int(store["hold_frames"]), method=store["method"],
         shape=store["shape"], padding=float(store["padding"]), policy=policy,
+        strength=float(store.get("strength", 1.0)),
         zones=tuple(store.get("zones") or ()), keep_faces=store.get("keep_faces"))
