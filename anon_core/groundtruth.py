@@ -1,6 +1,12 @@
-"""MOTChallenge ground truth: `frame,id,x,y,w,h,conf[,class,visibility[,...]]` (1-based frames).
+"""MOTChallenge ground truth (1-based frames), in every common layout (see LAYOUTS):
 
-MOT15 files have 7 columns (conf -1, no class); MOT16/17 files have class and visibility.
+* 6 columns  `frame,id,x,y,w,h`                         (plain boxes, all persons)
+* 7 columns  `frame,id,x,y,w,h,conf`                    (MOT15 / TUD without world coordinates)
+* 9 columns  `frame,id,x,y,w,h,conf,class,visibility`   (MOT16/17/20)
+* 10 columns `frame,id,x,y,w,h,conf,wx,wy,wz`           (2DMOT2015 with world coordinates, no class)
+
+Any other width is refused with one line (an 8-column file could be either a cut MOT17 row or a
+MOT15 row with 1 world coordinate: guessing would misread it, as the 10-column layout once was).
 Our synthetic scenes use MOT17 class 1 for pedestrians and project classes >= 100 for objects
 (see CLASS_NAMES).  Rows with conf == 0 are "ignore" regions in MOT17 and are dropped unless asked.
 """
@@ -23,6 +29,14 @@ CLASS_IDS = {"person": 1, "car": 3, "bicycle": 4, "motorcycle": 5, "box": 100, "
              "forklift": 103}
 
 
+LAYOUTS = {
+    6: "6 columns frame,id,x,y,w,h (no class: all persons)",
+    7: "MOT15 7 columns frame,id,x,y,w,h,conf (no class: all persons)",
+    9: "MOT16/17/20 9 columns frame,id,x,y,w,h,conf,class,visibility",
+    10: "MOT15 10 columns frame,id,x,y,w,h,conf,wx,wy,wz (world coordinates ignored; no class: all persons)",
+}
+
+
 class GroundTruthError(ValueError):
     pass
 
@@ -36,6 +50,7 @@ class MotGroundTruth:
     xywh: np.ndarray  # (N, 4) float
     label: np.ndarray  # (N,) str
     visibility: np.ndarray  # (N,) float in [0, 1] (1 when the file has none)
+    layout: str = LAYOUTS[9]  # which of LAYOUTS the file was read as
 
     @property
     def frames(self) -> np.ndarray:
@@ -72,20 +87,24 @@ def load_mot(path: str | Path, keep_ignored: bool = False) -> MotGroundTruth:
     except OSError as exc:
         raise GroundTruthError(f"cannot read ground truth {path}: {exc}") from None
     except ValueError as exc:
-        raise GroundTruthError(f"{path} is not MOTChallenge CSV (frame,id,x,y,w,h,conf,...): {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
+        raise GroundTruthError(f"{path} is not MOTChallenge CSV (frame,id,x,y,w,h,conf,...): {reason}") from None
     if rows.size == 0:
         rows = np.zeros((0, 7))
-    if rows.shape[1] < 6:
+    ncols = rows.shape[1]
+    if ncols not in LAYOUTS:
         raise GroundTruthError(
-            f"{path} has {rows.shape[1]} columns; MOTChallenge gt needs frame,id,x,y,w,h[,conf,class,vis]")
-    if rows.shape[1] >= 7 and not keep_ignored:
+            f"{path} has {ncols} columns, which fits no MOTChallenge ground-truth layout: use 6 (frame,id,x,y,w,h), "
+            "7 (+conf, MOT15), 9 (+conf,class,visibility, MOT16/17/20) or 10 (+conf,wx,wy,wz, MOT15)")
+    if ncols >= 7 and not keep_ignored:
         rows = rows[rows[:, 6] != 0]
-    cls = rows[:, 7].astype(int) if rows.shape[1] >= 8 else np.ones(len(rows), int)
+    has_class = ncols == 9  # the 10-column layout's 8th column is a world x coordinate, not a class
+    cls = rows[:, 7].astype(int) if has_class else np.ones(len(rows), int)
     cls[cls == -1] = 1
     labels = np.array([CLASS_NAMES.get(int(c), f"class{int(c)}") for c in cls], dtype=str)
-    vis = rows[:, 8].clip(0, 1) if rows.shape[1] >= 9 else np.ones(len(rows))
+    vis = rows[:, 8].clip(0, 1) if has_class else np.ones(len(rows))
     return MotGroundTruth(rows[:, 0].astype(int), rows[:, 1].astype(int), rows[:, 2:6].astype(np.float32),
-                          labels, vis.astype(np.float32))
+                          labels, vis.astype(np.float32), LAYOUTS[ncols])
 
 
 def write_mot(path: str | Path, rows: list[tuple]) -> None:
