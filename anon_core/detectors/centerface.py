@@ -46,7 +46,10 @@ def weights_present(name: str = "centerface") -> bool:
 
 def _session(path: Path):
     import onnx
-    import onnxruntime as ort
+
+    from anon_core.ort_runtime import onnxruntime
+
+    ort = onnxruntime()
 
     model = onnx.load(str(path))
     initializers = {t.name for t in model.graph.initializer}

@@ -144,7 +144,9 @@ class YoloxDetector(Detector):
 
 
 def _session(path: Path):
-    import onnxruntime as ort
+    from anon_core.ort_runtime import onnxruntime
+
+    ort = onnxruntime()
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = int(os.environ.get("ANON_THREADS", os.cpu_count() or 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import cv2
@@ -58,7 +59,19 @@ def read_image(path: str | Path) -> np.ndarray:
         raise MediaError(f"{path}: no such file")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():
+            # Pillow only warns between 1x and 2x MAX_IMAGE_PIXELS (and raises above): the limit is
+            # enforced here at its value, before any pixel is decoded.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise Image.DecompressionBombError(f"{w}x{h}")
+            frames = getattr(im, "n_frames", 1)
+            if frames > 1:
+                raise MediaError(f"{path}: animated image with {frames} frames; `anon image` takes one picture, "
+                                 "use `anon video` for all frames (or save the frame you want as PNG)")
             im = ImageOps.exif_transpose(im)
             mode = im.mode
             if mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -72,6 +85,8 @@ def read_image(path: str | Path) -> np.ndarray:
     except Image.DecompressionBombError:
         raise MediaError(f"{path}: image is larger than {MAX_PIXELS} pixels; downscale it first "
                          "(or raise ANON_MAX_PIXELS)") from None
+    except MediaError:
+        raise
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise MediaError(f"{path}: not a readable image ({exc}); supported: "
                          f"{', '.join(sorted(IMAGE_SUFFIXES))}") from None
