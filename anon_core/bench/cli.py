@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from anon_core.cli.main import CliError
+from anon_core.cli.options import add_output_options
+from anon_core.outputs import check_outputs, write_text_atomic
 
 LAYOUTS = ("GT layouts: a MOTChallenge folder (img1/ + gt/gt.txt), a folder with one video + gt.txt "
            "(synthetic samples: video.mp4 + gt/gt.txt + faces.jsonl), or a photo set (images/ + gt/faces.csv).")
@@ -47,6 +49,7 @@ def register(subparsers) -> None:
                    help="add deface as a reference row (default: on for faces)")
     p.add_argument("--json", type=Path, dest="json_out", help="write the result as JSON")
     p.add_argument("--md", type=Path, dest="md_out", help="write the table as Markdown")
+    add_output_options(p)
     p.set_defaults(func=run_table)
 
     sub = p.add_subparsers(dest="bench_mode", metavar="MODE")
@@ -64,6 +67,7 @@ def register(subparsers) -> None:
     s.add_argument("--keep", type=Path, help="keep the output videos in this folder")
     s.add_argument("--json", type=Path, dest="json_out")
     s.add_argument("--md", type=Path, dest="md_out")
+    add_output_options(s)
     s.set_defaults(func=run_speed_cmd)
 
 
@@ -82,6 +86,7 @@ def run_table(args) -> int:
         raise CliError("give --gt-dir DIR (" + LAYOUTS + ") or --synth KIND")
     if not gt_dir.exists():
         raise CliError(f"{gt_dir} does not exist; " + LAYOUTS)
+    check_outputs([gt_dir], files=[args.json_out, args.md_out], overwrite=args.overwrite)  # before the long run
     target = args.target or ("face" if (gt_dir / "gt" / "faces.csv").is_file() or args.synth in ("faces", "webcam")
                              else "person")
     try:
@@ -93,9 +98,9 @@ def run_table(args) -> int:
     except BenchDataError as exc:
         raise CliError(str(exc)) from None
     if args.json_out:
-        write_json(result, args.json_out)
+        write_json(result, args.json_out, args.overwrite, [gt_dir])
     if args.md_out:
-        write_markdown(result, args.md_out)
+        write_markdown(result, args.md_out, args.overwrite, [gt_dir])
     print(to_markdown(result))
     return 0
 
@@ -107,15 +112,16 @@ def run_speed_cmd(args) -> int:
     every = args.detect_every if args.detect_every == "auto" else int(args.detect_every)
     if args.clip is not None and not args.clip.is_file():
         raise CliError(f"{args.clip} is not a file; give a video, or leave --clip out to use a synthetic clip")
+    check_outputs([args.clip], files=[args.json_out, args.md_out], overwrite=args.overwrite)
     cfg = SpeedConfig(args.clip, args.synth, args.size, args.seconds, every, deface=not args.no_deface,
                       detect_width=args.detect_width)
     result = run_speed(cfg, keep_dir=args.keep)
     result["command"] = "anon bench speed " + " ".join(sys.argv[3:] if sys.argv[1:3] == ["bench", "speed"] else [])
     if args.json_out:
-        write_json(result, args.json_out)
+        write_json(result, args.json_out, args.overwrite, [args.clip])
     md = speed_markdown(result)
     if args.md_out:
-        args.md_out.write_text(md, encoding="utf-8")
+        write_text_atomic(args.md_out, md, inputs=[args.clip], overwrite=args.overwrite)
     print(md)
     if not args.json_out:
         print(json.dumps({k: result[k] for k in ("goals",)}, indent=1))

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
+
+from anon_core.outputs import write_text_atomic
 
 COLUMNS = [("name", "Model / setting"), ("fps", "FPS"), ("ms_per_frame", "ms/frame"), ("iou_pb", "IoU pB"),
            ("iou_pc", "IoU pC"), ("recall90", "Recall@90%"), ("count_rmse", "Count RMSE")]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+def _atomic_write(path: Path, text: str, overwrite: bool = True, inputs=()) -> None:
+    """Atomically, never over an input, an existing file only with overwrite (anon_core.outputs)."""
+    write_text_atomic(path, text, inputs=inputs, overwrite=overwrite)
 
 
 def _clean(obj):
@@ -31,8 +27,8 @@ def _clean(obj):
     return obj
 
 
-def write_json(result: dict, path: str | Path) -> None:
-    _atomic_write(Path(path), json.dumps(_clean(result), indent=2, default=str) + "\n")
+def write_json(result: dict, path: str | Path, overwrite: bool = True, inputs=()) -> None:
+    _atomic_write(Path(path), json.dumps(_clean(result), indent=2, default=str) + "\n", overwrite, inputs)
 
 
 def load_json(path: str | Path) -> dict:
@@ -77,5 +73,5 @@ def to_markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(result: dict, path: str | Path) -> None:
-    _atomic_write(Path(path), to_markdown(result))
+def write_markdown(result: dict, path: str | Path, overwrite: bool = True, inputs=()) -> None:
+    _atomic_write(Path(path), to_markdown(result), overwrite, inputs)
