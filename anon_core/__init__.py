@@ -3,10 +3,23 @@
     from anon_core import Pipeline, PipelineConfig
     pipe = Pipeline(PipelineConfig(targets=("face",), detect_every="auto"))
     result = pipe.process(frame_bgr)      # result.frame is anonymized (or fully obscured on failure)
+
+The names are imported on first use (PEP 562), so `import anon_core.cli.main` stays light: the `anon`
+command imports numpy, torch and the models inside `main()`, where Ctrl-C during start-up becomes
+one line instead of a traceback from the import machinery.
 """
 
-from anon_core.detections import Detections
-from anon_core.pipeline import FrameResult, Pipeline, PipelineConfig
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["Detections", "FrameResult", "Pipeline", "PipelineConfig", "__version__"]
+_EXPORTS = {"Detections": "anon_core.detections", "FrameResult": "anon_core.pipeline",
+            "Pipeline": "anon_core.pipeline", "PipelineConfig": "anon_core.pipeline"}
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'anon_core' has no attribute {name!r}")

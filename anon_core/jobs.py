@@ -16,7 +16,7 @@ from anon_core.media import MediaError, VideoWriter, open_source, write_image
 from anon_core.media.images import IMAGE_SUFFIXES
 from anon_core.media.sources import FrameFolder, SingleImage
 from anon_core.media.video import VIDEO_SUFFIXES, EncodeOptions, VideoReader
-from anon_core.outputs import Outputs
+from anon_core.outputs import Outputs, check_signals, deferred_signals
 from anon_core.pipeline import FrameResult, Pipeline
 from anon_core.prefetch import WriteBehind, read_ahead
 from anon_core.report import Report, file_entry
@@ -72,13 +72,15 @@ def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Re
     writer = WriteBehind(sink_write)
     frames = read_ahead(source.timed_frames())
     try:
-        for t, frame in frames:
-            result = pipeline.process(frame)
-            report.add(result)
-            writer.put(result, t)
-            if options.on_frame is not None:
-                options.on_frame(result)
-            progress.step()
+        with deferred_signals():  # Ctrl-C/SIGTERM end the loop at a frame boundary, not inside a queue
+            for t, frame in frames:
+                result = pipeline.process(frame)
+                report.add(result)
+                writer.put(result, t)
+                if options.on_frame is not None:
+                    options.on_frame(result)
+                progress.step()
+                check_signals()
     finally:
         frames.close()  # stops the decoding thread before its source is closed
         try:

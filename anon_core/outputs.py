@@ -24,13 +24,12 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import signal
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 from anon_core.atomic import publish
+from anon_core.interrupts import Terminated, check_signals, deferred_signals, signals_raise  # noqa: F401 (API)
 from anon_core.media.errors import MediaError
 
 
@@ -246,30 +245,3 @@ def write_text_atomic(path: str | Path, text: str, inputs: Iterable[str | Path] 
             tmp.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise output_error(exc, path) from None
-
-
-class Terminated(SystemExit):
-    """SIGTERM/SIGHUP turned into an exception so that `finally` blocks and `with` exits clean up."""
-
-
-@contextmanager
-def signals_raise() -> Iterator[None]:
-    """While active, SIGTERM and SIGHUP raise `Terminated` (exit 128 + signal) and SIGINT raises
-    KeyboardInterrupt, in the main thread, so temp outputs are removed by their `with` blocks.
-    Handlers are restored on exit; outside the main thread this does nothing."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _raise(signum, _frame):
-        raise Terminated(128 + signum)
-
-    wanted = {signal.SIGTERM: _raise, signal.SIGHUP: _raise, signal.SIGINT: signal.default_int_handler}
-    old = {s: signal.signal(s, h) for s, h in wanted.items()}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from importlib.metadata import entry_points
 
 from anon_core.cli.errors import CliError  # noqa: F401  (re-exported: commands import it from here)
+from anon_core.interrupts import Terminated, signals_raise
 
 CORE_COMMANDS = [
     "anon_core.cli.anonymize_cmd",  # image, video, frames
@@ -48,10 +50,6 @@ def main(argv: list[str] | None = None) -> int:
     output-side OSError (no space, no permission) exit 2, Ctrl-C exit 130, SIGTERM exit 143 -- also
     while the heavy modules are still being imported.  SIGTERM/SIGHUP raise (signals_raise), so the
     jobs' `with Outputs(...)` blocks remove their temp files before the process ends."""
-    import os
-
-    from anon_core.outputs import Terminated, os_error_line, signals_raise
-
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before any import of onnxruntime (see ort_runtime)
     command = "anon"
     try:
@@ -77,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     except OSError as exc:
+        from anon_core.outputs import os_error_line
+
         print(f"{command}: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
 
