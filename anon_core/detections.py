@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 #: origin values: found by a detector on this frame, predicted by the tracker between
-#: detections, or kept on screen by the temporal hold after the last detection.
-ORIGINS = ("detected", "predicted", "held")
+#: detections, kept on screen by the temporal hold after the last detection, or added by a
+#: reviewer (anon_core/review.py).
+ORIGINS = ("detected", "predicted", "held", "manual")
 UNCONFIRMED = -1
 
 
