@@ -5,7 +5,7 @@ Run with `streamlit run Home.py`. Thin page: widgets -> PipelineConfig -> cached
 
 import streamlit as st
 
-from ui import inputs, layout, models, sidebar, video
+from ui import inputs, layout, models, review, sidebar, video
 
 layout.page_setup(
     "Anonymize first",
@@ -20,7 +20,9 @@ choice = inputs.choose_media(kinds=("upload", "sample", "webcam"), sample_kind="
 if choice is not None:
     pipeline = models.make_pipeline(config)
     if pipeline is not None:
-        video.show_media(choice, pipeline, key="home")
+        result = video.show_media(choice, pipeline, key="home")
+        if isinstance(result, video.VideoResult):
+            review.show_review(choice, result, pipeline, key="home")
 else:
     st.info("Choose an input above: upload a photo (jpg, png, webp, bmp, tiff) or a clip (mp4, mov, avi, mkv, "
             "webm), or pick one of the synthetic samples.", icon=":material/arrow_upward:")

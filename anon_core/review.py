@@ -75,7 +75,9 @@ class ReviewEdits:
         track = regions[hit].get("track_id", -1) if hit >= 0 and ious[0, hit] >= FP_IOU else -1
         if track >= 0:
             for f, rows in frames.items():
-                covered.update({f: r["box"] for r in rows if r.get("track_id") == track})
+                for r in rows:
+                    if r.get("track_id") == track:
+                        covered[f] = r["box"]
         else:
             covered[int(frame)] = list(box)
         for f, b in covered.items():

@@ -3,37 +3,17 @@ mark leaves a region visible along its track; the report records every change.""
 
 import json
 
-import numpy as np
 import pytest
 from conftest import load_person_image
+from controls.clips import moving_face_clip
 
-from anon_core.detectors import create_detector
 from anon_core.jobs import JobOptions, anonymize_video
-from anon_core.media import VideoReader, VideoWriter
+from anon_core.media import VideoReader
 from anon_core.metrics.leak import LEAK_NCC, detail_nccs
 from anon_core.pipeline import Pipeline, PipelineConfig
 from anon_core.review import ReviewEdits, propagate, region_thumbnails, track_summary
 
 FRAMES = 20
-
-
-def moving_face_clip(path, person_img, frames=FRAMES, step=10):
-    """A studio portrait (face ~90 px) sliding right over a textured grey background; returns per-frame
-    face boxes (xyxy) measured with CenterFace on the raw frames."""
-    rng = np.random.default_rng(0)
-    bg = (rng.normal(110, 12, (360, 480, 3))).clip(0, 255).astype(np.uint8)
-    face = person_img[:220, :200]
-    det = create_detector("centerface")
-    boxes = []
-    with VideoWriter(path, 10.0) as w:
-        for i in range(frames):
-            f = bg.copy()
-            x = 20 + step * i
-            f[60:280, x:x + 200] = face
-            w.write(f)
-            found = det(f)
-            boxes.append(found.xyxy[int(np.argmax(found.scores))] if len(found) else None)
-    return boxes
 
 
 @pytest.fixture(scope="module")

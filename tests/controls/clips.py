@@ -1,0 +1,27 @@
+"""Clips for the review tests (engine, AppTest, browser)."""
+
+import numpy as np
+
+from anon_core.detectors import create_detector
+from anon_core.media import VideoWriter
+
+FRAMES = 20
+
+
+def moving_face_clip(path, person_img, frames=FRAMES, step=10):
+    """A studio portrait (face ~90 px) sliding right over a textured grey background; returns per-frame
+    face boxes (xyxy) measured with CenterFace on the raw frames."""
+    rng = np.random.default_rng(0)
+    bg = (rng.normal(110, 12, (360, 480, 3))).clip(0, 255).astype(np.uint8)
+    face = person_img[:220, :200]
+    det = create_detector("centerface")
+    boxes = []
+    with VideoWriter(path, 10.0) as w:
+        for i in range(frames):
+            f = bg.copy()
+            x = 20 + step * i
+            f[60:280, x:x + 200] = face
+            w.write(f)
+            found = det(f)
+            boxes.append(found.xyxy[int(np.argmax(found.scores))] if len(found) else None)
+    return boxes
