@@ -41,6 +41,9 @@ def register(subparsers) -> None:
     p.add_argument("--track-every", type=int, nargs="*", default=[1, 3, 5, 10], help="N values (none: no tracker rows)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda: torch ports of CenterFace/YOLOX")
     p.add_argument("--max-frames", type=int, help="use only the first N frames")
+    p.add_argument("--min-visibility", type=float, default=0.5,
+                   help="persons with MOT visibility: coverage and visible count over pedestrians at least "
+                   "this visible (default 0.5)")
     p.add_argument("--method", default="blur", help="anonymization method of the detector rows (blur|pixelate|fill)")
     p.add_argument("--shape", choices=("box", "ellipse"), default="box")
     p.add_argument("--padding", type=float, default=0.0)
@@ -93,7 +96,7 @@ def run_table(args) -> int:
         style = Style(args.method, args.shape, args.padding)
         cfg = BenchConfig(gt_dir, target, tuple(args.models) if args.models else None, args.tracker_model,
                           tuple(args.track_every or ()), args.device, args.max_frames, style,
-                          bounds=not args.no_bounds, deface=args.deface)
+                          bounds=not args.no_bounds, deface=args.deface, min_visibility=args.min_visibility)
         result = run_bench(cfg, progress=lambda name: print(f"bench: {name}", file=sys.stderr, flush=True))
     except BenchDataError as exc:
         raise CliError(str(exc)) from None

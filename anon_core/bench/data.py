@@ -38,6 +38,11 @@ class Sequence:
     images: list[Path] = field(default_factory=list)
     video: Path | None = None
     temporal: bool = True
+    # Persons only, from MOT ground truth with a visibility column (None otherwise):
+    visible: list[np.ndarray] | None = None  # per frame: scored pedestrians at least min_visibility visible
+    exclude: list[np.ndarray] | None = None  # per frame: every annotated person (any class, ignored
+    #                                          rows included) and distractor: not collateral damage
+    min_visibility: float | None = None
 
     def __len__(self) -> int:
         return len(self.gt)
@@ -69,6 +74,22 @@ def _mot_gt(path: Path, n: int, labels) -> list[np.ndarray]:
     return [gt.at(i + 1, labels=labels).xyxy for i in range(n)]
 
 
+# MOT17 classes that are people (pedestrian, person on vehicle, static person) or look like them
+# (distractor, reflection): a region over them is not collateral damage.
+PERSON_LIKE = ("person", "class8", "class12")
+
+
+def _mot_persons(path: Path, n: int, min_visibility: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(visible pedestrians, boxes excluded from collateral) per frame, for the coverage metrics."""
+    scored, everything = load_mot(path), load_mot(path, keep_ignored=True)
+    visible, exclude = [], []
+    for i in range(n):
+        peds = scored.at(i + 1, labels=("person",))
+        visible.append(peds.xyxy[peds.data["visibility"] >= min_visibility])
+        exclude.append(everything.at(i + 1, labels=PERSON_LIKE).xyxy)
+    return visible, exclude
+
+
 def _faces_gt(path: Path, n: int) -> list[np.ndarray]:
     from anon_core.synth import load_faces
 
@@ -98,8 +119,12 @@ def _photo_set(root: Path, target: str) -> Sequence:
     return Sequence(root.name, "face", gt, images=images, temporal=False)
 
 
-def load_sequence(path: str | Path, target: str = "person", max_frames: int | None = None) -> Sequence:
-    """Frames + ground truth for `target` ("person" or "face") from one of the layouts above."""
+def load_sequence(path: str | Path, target: str = "person", max_frames: int | None = None,
+                  min_visibility: float = 0.5) -> Sequence:
+    """Frames + ground truth for `target` ("person" or "face") from one of the layouts above.
+
+    For persons with MOT ground truth, also the pedestrians at least `min_visibility` visible
+    (coverage, visible count) and the boxes that do not count as collateral damage."""
     path = Path(path)
     if target not in ("person", "face"):
         raise BenchDataError(f"target must be person or face, not {target!r}")
@@ -130,7 +155,12 @@ def load_sequence(path: str | Path, target: str = "person", max_frames: int | No
         else:
             gt = _mot_gt(gt_file, n, ("person",) if target == "person" else None)
         seq = Sequence(root.name, target, gt, images=images, video=video)
+        if target == "person" and gt_file is not None:
+            seq.visible, seq.exclude = _mot_persons(gt_file, n, min_visibility)
+            seq.min_visibility = min_visibility
     if max_frames:
         seq.gt = seq.gt[:max_frames]
         seq.images = seq.images[:max_frames]
+        if seq.visible is not None:
+            seq.visible, seq.exclude = seq.visible[:max_frames], seq.exclude[:max_frames]
     return seq

@@ -10,6 +10,17 @@ from anon_core.outputs import write_text_atomic
 
 COLUMNS = [("name", "Model / setting"), ("fps", "FPS"), ("ms_per_frame", "ms/frame"), ("iou_pb", "IoU pB"),
            ("iou_pc", "IoU pC"), ("recall90", "Recall@90%"), ("count_rmse", "Count RMSE")]
+# Persons with MOT visibility: shown only when the rows have them (see anon_core.metrics.score).
+PERSON_COLUMNS = [("coverage", "Coverage (vis >= {v})"), ("collateral", "Collateral"),
+                  ("count_rmse_visible", "Count RMSE (vis >= {v})")]
+
+
+def columns(result: dict) -> list[tuple[str, str]]:
+    """The table's columns: the person coverage columns join when the rows carry them."""
+    if not any("coverage" in row for row in result.get("rows", [])):
+        return COLUMNS
+    vis = result.get("dataset", {}).get("min_visibility")
+    return COLUMNS + [(k, h.format(v=vis)) for k, h in PERSON_COLUMNS]
 
 
 def _atomic_write(path: Path, text: str, overwrite: bool = True, inputs=()) -> None:
@@ -45,17 +56,20 @@ def _fmt(key: str, value) -> str:
         return str(value)
     if key in ("fps", "ms_per_frame"):
         return f"{value:.1f}"
-    return f"{value:.3f}" if key == "count_rmse" else f"{value:.2f}"
+    if key == "collateral":
+        return f"{100 * value:.1f} %"
+    return f"{value:.3f}" if key.startswith("count_rmse") else f"{value:.2f}"
 
 
 def to_markdown(result: dict) -> str:
     ds, hw = result.get("dataset", {}), result.get("hardware", {})
     lines = [f"### anon bench: {ds.get('name', '?')} ({ds.get('target', '?')}s, {ds.get('frames', '?')} frames, "
              f"{ds.get('gt_boxes', '?')} ground-truth boxes)", ""]
-    lines.append("| " + " | ".join(h for _, h in COLUMNS) + " |")
-    lines.append("|" + "|".join("---" if k == "name" else "---:" for k, _ in COLUMNS) + "|")
+    cols = columns(result)
+    lines.append("| " + " | ".join(h for _, h in cols) + " |")
+    lines.append("|" + "|".join("---" if k == "name" else "---:" for k, _ in cols) + "|")
     for row in result.get("rows", []):
-        lines.append("| " + " | ".join(_fmt(k, row.get(k)) for k, _ in COLUMNS) + " |")
+        lines.append("| " + " | ".join(_fmt(k, row.get(k)) for k, _ in cols) + " |")
     lines.append("")
     device = hw.get("gpu") if hw.get("device", "cpu") != "cpu" and hw.get("gpu") else None
     lines.append(f"Hardware: {hw.get('cpu', '?')} ({hw.get('affinity') or hw.get('cpu_count')} cores usable)"

