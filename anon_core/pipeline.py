@@ -39,7 +39,7 @@ ROI_SIDE = 256  # and scaled down to at most this many pixels (the face then spa
 class PipelineConfig:
     targets: tuple[str, ...] = ("face",)
     face_detector: str = "centerface"
-    person_detector: str = "yolox-nano"
+    person_detector: str = "yolox-nano-hd"  # detectors.catalog.DEFAULT_PERSON_DETECTOR
     threshold: float | None = None
     detect_every: int | str = 1
     hold_frames: int = 8
@@ -138,7 +138,8 @@ class Pipeline:
         self.controls = build_controls(self.config, self.policy) + list(controls or [])
         every = self.config.detect_every
         roi = all(_scalable(d) for d in self.detectors.values())
-        self.schedule = DetectionSchedule(every, roi=roi)
+        costly = any(getattr(d, "costly", False) for d in self.detectors.values())
+        self.schedule = DetectionSchedule(every, roi=roi, confirm_new=not costly)
         max_gap = self.schedule.max_every if every == "auto" else every
         self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2))
         self.reset()

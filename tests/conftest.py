@@ -58,6 +58,12 @@ def isolated_sample(tmp_path_factory, kind: str, **params):
 
 
 @pytest.fixture(scope="session")
+def mot17_02() -> Path:
+    """MOT17-02 frames 1-4 (1920x1080 crowded street): img1/, gt/gt.txt with class and visibility."""
+    return _shared("data/mot17_02")
+
+
+@pytest.fixture(scope="session")
 def dlib_faces() -> Path:
     """9 PASCAL VOC photos with 43 labelled faces: images/*.jpg, gt/faces.csv."""
     return _shared("data/dlib_faces")

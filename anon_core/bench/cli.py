@@ -24,6 +24,15 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _every(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--track-every takes integers or auto, got {text!r}") from None
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "bench", help="benchmark table: FPS, IoU pB/pC, recall, count RMSE per model (and `bench speed`)",
@@ -38,7 +47,8 @@ def register(subparsers) -> None:
                    "missing weights are listed as skipped)")
     p.add_argument("--tracker-model",
                    help="detector for the '+ tracker every N' rows (default yolox-nano / centerface)")
-    p.add_argument("--track-every", type=int, nargs="*", default=[1, 3, 5, 10], help="N values (none: no tracker rows)")
+    p.add_argument("--track-every", type=_every, nargs="*", default=[1, 3, 5, 10],
+                   help="N values or auto (none: no tracker rows)")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda: torch ports of CenterFace/YOLOX")
     p.add_argument("--max-frames", type=int, help="use only the first N frames")
     p.add_argument("--min-visibility", type=float, default=0.5,

@@ -17,15 +17,17 @@ import cv2
 
 from anon_core.bench import methods as M
 from anon_core.bench.data import Sequence, load_sequence
+from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.metrics import AnonymizationScore, changed_mask, mask_blobs, region_mask
 
 log = logging.getLogger(__name__)
 
-PERSON_MODELS = ("hog", "yolox-nano", "yolox-tiny", "yolox-s", "fasterrcnn-v2", "maskrcnn-v2", "ssdlite",
+PERSON_MODELS = ("hog", "yolox-nano", "yolox-nano-hd", "yolox-nano-tiled", "yolox-tiny", "yolox-s", "fasterrcnn-v2", "maskrcnn-v2", "ssdlite",
                  "retinanet-v2", "fcos")
 FACE_MODELS = ("centerface", "dlib-hog", "dlib-cnn")
 TRACK_EVERY = (1, 3, 5, 10)
-TORCH_PORTS = ("centerface", "yolox-nano", "yolox-tiny", "yolox-s", "yolox-m")
+TORCH_PORTS = ("centerface", "yolox-nano", "yolox-tiny", "yolox-s", "yolox-m", "yolox-nano-hd", "yolox-tiny-hd",
+               "yolox-s-hd", "yolox-nano-tiled", "yolox-tiny-tiled", "yolox-s-tiled")
 
 
 @dataclass
@@ -34,7 +36,7 @@ class BenchConfig:
     target: str = "person"  # person | face
     models: tuple[str, ...] | None = None  # None = PERSON_MODELS / FACE_MODELS
     tracker_model: str | None = None  # detector for the "+ tracker every N" rows (None = yolox-nano/centerface)
-    track_every: tuple[int, ...] = TRACK_EVERY
+    track_every: tuple[int | str, ...] = TRACK_EVERY  # N or "auto"
     device: str = "cpu"
     max_frames: int | None = None
     style: M.Style = field(default_factory=M.Style)
@@ -81,7 +83,8 @@ def _detector(name: str, target: str, device: str):
         if detector_info(name).source == "embedded":
             raise FileNotFoundError("its embedded model is not in this install (`pip install -r requirements.txt`)")
         raise FileNotFoundError(f"weights missing (`anon models pull {name}`)")
-    options = {"device": device} if device != "cpu" and name in PERSON_MODELS[5:] + ("fasterrcnn-v2",) else {}
+    torchvision = PERSON_MODELS[PERSON_MODELS.index("fasterrcnn-v2"):]
+    options = {"device": device} if device != "cpu" and name in torchvision else {}
     return create_detector(name, **options)
 
 
@@ -103,12 +106,13 @@ def build_methods(cfg: BenchConfig, seq: Sequence) -> tuple[list[M.Method], list
             skipped.append({"name": name, "reason": f"does not detect {cfg.target}s"})
             continue
         rows.append(M.DetectorMethod(name, loaded[name], cfg.target, cfg.style))
-    tracker_model = cfg.tracker_model or ("yolox-nano" if cfg.target == "person" else "centerface")
+    tracker_model = cfg.tracker_model or (DEFAULT_PERSON_DETECTOR if cfg.target == "person" else "centerface")
     if cfg.track_every and seq.temporal:
         try:
             det = loaded.get(tracker_model) or _detector(tracker_model, cfg.target, cfg.device)
             for n in cfg.track_every:
-                rows.append(M.PipelineMethod(f"{tracker_model} + tracker every {n}", det, cfg.target, cfg.style, n))
+                label = f"{tracker_model} + tracker every {n}" if n != "auto" else f"{tracker_model} + tracker, auto"
+                rows.append(M.PipelineMethod(label, det, cfg.target, cfg.style, n))
         except Exception as exc:
             skipped.append({"name": f"{tracker_model} + tracker", "reason": f"{type(exc).__name__}: {exc}"})
     elif cfg.track_every:

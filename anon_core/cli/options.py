@@ -52,7 +52,7 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
                    help="1 = default, higher is stronger; floors (refused below): blur 0.1, pixelate 0.8 "
                         "(see README, Privacy guarantees)")
     g.add_argument("--face-detector", default="centerface", choices=faces)
-    g.add_argument("--person-detector", default="yolox-nano", choices=persons)
+    g.add_argument("--person-detector", default="yolox-nano-hd", choices=persons)
     g.add_argument("--threshold", type=float, default=None, help="detection score threshold (default: per model)")
     g.add_argument("--detect-width", type=_width, default=1280, metavar="PX|native",
                    help="face detector input width (default 1280; smaller is faster but misses small faces)")

@@ -125,6 +125,8 @@ class TiledDetector(Detector):
     Same verbs as any detector; the threshold is the base detector's.  `info` defaults to the base's
     (the catalog passes the tiled entry's own)."""
 
+    costly = True  # several network runs per frame: `--detect-every auto` lets the tracker carry more
+
     def __init__(self, base: Detector, grid: TileGrid | None = None, info: DetectorInfo | None = None,
                  nms_iou: float = NMS_IOU, merge_ios: float = MERGE_IOS):
         self.base = base
@@ -177,18 +179,18 @@ def weights_present(name: str) -> bool:
 
 
 def create_tiled(name: str, threshold: float | None = None, auto_download: bool = False,
-                 device: str | None = None, **options) -> TiledDetector:
+                 device: str | None = None, torch_port: bool = False, **options) -> TiledDetector:
     """The catalog factory: build the base model of tiled entry `name` and wrap it.
 
-    device "cpu"/None builds the ONNX base; "cuda" (or any torch device) the torch port, whose
-    equal-size tiles then run as one batch."""
+    By default the base is the ONNX model on the CPU; with `torch_port` (or a device other than
+    "cpu") the torch port on `device`, whose equal-size tiles then run as one batch."""
     from anon_core.detectors.catalog import TILED, create_detector, detector_info
 
     spec = TILED[name]
     base_options = {k: v for k, v in options.items() if k not in ("cols", "rows", "overlap", "full_frame")}
     grid = TileGrid(**{**spec["grid"], **{k: v for k, v in options.items() if k not in base_options}})
     base_options["threshold"] = detector_info(name).default_threshold if threshold is None else threshold
-    if device not in (None, "cpu"):
+    if torch_port or device not in (None, "cpu"):
         from anon_core.gpu.detectors import create_torch_detector
 
         base = create_torch_detector(spec["base"], device=device, **base_options)

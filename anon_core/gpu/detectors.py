@@ -62,8 +62,9 @@ class TorchCenterFaceDetector(_TorchDetector):
 
 class TorchYoloxDetector(_TorchDetector):
     def __init__(self, variant: str = "nano", threshold: float | None = None, classes: Sequence[str] | None = None,
-                 device: str | None = None, half: bool | None = None, path=None):
-        self.info = detector_info(f"yolox-{variant}")
+                 device: str | None = None, half: bool | None = None, path=None, input_size: int | None = None,
+                 name: str | None = None):
+        self.info = detector_info(name or f"yolox-{variant}")
         super().__init__(threshold)
         from anon_core.gpu.yolox import TorchYolox
 
@@ -72,7 +73,15 @@ class TorchYoloxDetector(_TorchDetector):
 
             path = store.require(f"yolox-{variant}")
         ids = tuple(COCO80.index(c) for c in classes) if classes else None
-        self.model = TorchYolox(path, device=device, half=half, threshold=self.threshold, class_ids=ids)
+        self.model = TorchYolox(path, device=device, half=half, threshold=self.threshold, class_ids=ids,
+                                input_size=input_size)
+
+    @property
+    def costly(self) -> bool:
+        return self.model.input_size is not None
+
+    def describe(self) -> dict:
+        return {**super().describe(), "input_size": self.model.input_size or self.model.size}
 
     def _detections(self, out) -> Detections:
         boxes, scores, class_ids = out
@@ -81,9 +90,18 @@ class TorchYoloxDetector(_TorchDetector):
 
 
 def create_torch_detector(name: str, device: str | None = None, **options) -> Detector:
-    """A torch-backed detector by registry name (centerface, yolox-nano/tiny/s/m)."""
+    """A torch-backed detector by registry name (centerface, yolox-nano/tiny/s/m, their -hd and -tiled)."""
     if name == "centerface":
         return TorchCenterFaceDetector(device=device, **options)
+    if name.endswith("-tiled"):
+        from anon_core.detectors.tiling import create_tiled
+
+        return create_tiled(name, device=device, torch_port=True, **options)
+    if name.endswith("-hd"):
+        from anon_core.detectors.catalog import HD_INPUT
+
+        variant = name.removeprefix("yolox-").removesuffix("-hd")
+        return TorchYoloxDetector(variant=variant, device=device, input_size=HD_INPUT, name=name, **options)
     if name.startswith("yolox-"):
         return TorchYoloxDetector(variant=name.split("-", 1)[1], device=device, **options)
     raise ValueError(f"no torch port of {name!r}; torch ports exist for centerface and yolox-nano/tiny/s/m")

@@ -1,7 +1,8 @@
 """YOLOX in torch (from the ONNX initializers): batched letterbox, fp16 network and decode on the device.
 
-Same maths as anon_core.detectors.yolox: top-left letterbox into a square of 114, raw grid offsets
-decoded with strides 8/16/32, score = objectness * class score, class-wise NMS.
+Same maths as anon_core.detectors.yolox: top-left letterbox into a square of 114 (or, with
+`input_size`, a rectangle whose long side is that many pixels: the graph is fully convolutional),
+raw grid offsets decoded with strides 8/16/32, score = objectness * class score, class-wise NMS.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class TorchYolox:
     """`TorchYolox(path, device="cuda")`; `detect(frames_u8)` -> list of (boxes, scores, class_ids) numpy."""
 
     def __init__(self, path: str | Path, device: str | torch.device | None = "cpu", half: bool | None = None,
-                 threshold: float = 0.35, class_ids: tuple[int, ...] | None = None, nms_iou: float = NMS_IOU):
+                 threshold: float = 0.35, class_ids: tuple[int, ...] | None = None, nms_iou: float = NMS_IOU,
+                 input_size: int | None = None):
         self.device = resolve_device(device)
         self.half = (self.device.type == "cuda") if half is None else bool(half)
         self.dtype = torch.float16 if self.half else torch.float32
@@ -37,22 +39,33 @@ class TorchYolox:
         self.size = int(dims[2].dim_value) or 640
         self.threshold, self.nms_iou = float(threshold), nms_iou
         self.class_ids = class_ids
-        cells, strides = [], []
-        for s in STRIDES:
-            n = self.size // s
-            ys, xs = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
-            cells.append(torch.stack([xs, ys], 2).reshape(-1, 2))
-            strides.append(torch.full((n * n, 1), s))
-        self.grid = torch.cat(cells).float().to(self.device)
-        self.stride = torch.cat(strides).float().to(self.device)
+        self.input_size = input_size
+        self._grids: dict[tuple[int, int], tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def input_shape(self, hw: tuple[int, int]) -> tuple[int, int]:
+        """(H, W) of the network input for frames of size hw (see anon_core.detectors.yolox)."""
+        if self.input_size is None:
+            return self.size, self.size
+        from anon_core.detectors.yolox import input_shape
+
+        return input_shape(hw, max(self.size, min(self.input_size, max(hw))))
+
+    def grid(self, shape: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        if shape not in self._grids:
+            from anon_core.detectors.yolox import grids
+
+            cells, strides = grids(shape)
+            self._grids[shape] = (torch.from_numpy(cells).to(self.device), torch.from_numpy(strides).to(self.device))
+        return self._grids[shape]
 
     def preprocess(self, frames: torch.Tensor) -> tuple[torch.Tensor, float]:
         b, h, w, _ = frames.shape
-        r = min(self.size / h, self.size / w)
-        nh, nw = int(round(h * r)), int(round(w * r))
+        ch, cw = self.input_shape((h, w))
+        r = min(ch / h, cw / w)
+        nh, nw = min(ch, int(round(h * r))), min(cw, int(round(w * r)))
         x = frames.permute(0, 3, 1, 2).to(self.dtype)
         x = F.interpolate(x, size=(nh, nw), mode="bilinear", align_corners=False)
-        x = F.pad(x, (0, self.size - nw, 0, self.size - nh), value=PAD_VALUE)
+        x = F.pad(x, (0, cw - nw, 0, ch - nh), value=PAD_VALUE)
         return x.contiguous(), r
 
     @torch.inference_mode()
@@ -61,8 +74,9 @@ class TorchYolox:
         h, w = frames.shape[1:3]
         x, ratio = self.preprocess(frames)
         raw = self.net(x)[0].float()  # (B, A, 85)
-        xy = (raw[..., :2] + self.grid) * self.stride
-        wh = torch.exp(raw[..., 2:4].clamp(max=20.0)) * self.stride
+        grid, stride = self.grid(tuple(x.shape[2:]))
+        xy = (raw[..., :2] + grid) * stride
+        wh = torch.exp(raw[..., 2:4].clamp(max=20.0)) * stride
         boxes = torch.cat([xy - wh / 2, xy + wh / 2], -1) / ratio
         cls = raw[..., 4:5] * raw[..., 5:]
         if self.class_ids is not None:

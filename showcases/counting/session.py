@@ -2,7 +2,7 @@
 numbers leave (analyze-then-anonymize); the anonymized frame that leaves is counted again to show how
 much counting survives anonymization.
 
-    counter = PersonCounter.from_config(CounterConfig("yolox-nano"))
+    counter = PersonCounter.from_config(CounterConfig("yolox-nano-hd"))
     pipeline = build_pipeline(PipelineConfig(targets=("face",)), counter)
     series = run_counting("clip.mp4", pipeline, counter, CountOptions(line=(0, 300, 640, 300)),
                           output="anon.mp4")
@@ -271,13 +271,17 @@ def json_safe(value):
     return value
 
 
-def gt_counts(path: str | Path, num_frames: int) -> np.ndarray:
-    """Persons per frame from a MOTChallenge gt.txt (or a sequence folder holding gt/gt.txt)."""
+MIN_VISIBILITY = 0.5  # count the people one can see (MOT17 visibility column; files without it: all)
+
+
+def gt_counts(path: str | Path, num_frames: int, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+    """Persons per frame at least `min_visibility` visible, from a MOTChallenge gt.txt (or a sequence
+    folder holding gt/gt.txt)."""
     gt = load_mot(path)
     if gt.num_frames > num_frames:
         raise ValueError(f"{path} annotates {gt.num_frames} frames but the video has {num_frames}; "
                          "is the ground truth for this video?")
-    return gt.counts(num_frames)
+    return gt.counts(num_frames, min_visibility=min_visibility)
 
 
 def run_counting(src: str | Path, pipeline: Pipeline, counter: PersonCounter, options: CountOptions | None = None,
