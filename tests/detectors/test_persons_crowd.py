@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from anon_core.bench.data import load_sequence
-from anon_core.detections import Detections
 from anon_core.detectors import create_detector
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.metrics import covered_fraction, region_mask

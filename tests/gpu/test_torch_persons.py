@@ -2,7 +2,6 @@
 same people as the onnxruntime detectors on a crowded 1080p MOT17-02 frame."""
 
 import cv2
-import numpy as np
 import pytest
 
 from anon_core.detections import box_iou
