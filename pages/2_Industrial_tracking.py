@@ -9,6 +9,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.groundtruth import load_mot
 from anon_core.tracking.tracker import TrackerConfig
 from showcases.tracking.analysis import TRACK_THRESHOLD, TrackingConfig, default_tracker
@@ -34,7 +35,8 @@ config = sidebar.pipeline_settings(default_targets=["face"])
 with st.sidebar:
     st.header("Tracking")
     detectors = [*tracking_detectors(), GT_DETECTOR]
-    det_name = st.selectbox("Tracking detector", detectors, index=detectors.index("yolox-nano"), key=f"{KEY}_det")
+    det_name = st.selectbox("Tracking detector", detectors, index=detectors.index(DEFAULT_PERSON_DETECTOR),
+                            key=f"{KEY}_det")
     if det_name == GT_DETECTOR:
         st.caption(GT_NOTE)
     else:

@@ -11,7 +11,8 @@ import streamlit as st
 
 from anon_core.groundtruth import GroundTruthError
 from anon_core.media import MediaError, probe
-from showcases.counting.counts import SMOOTHING, PersonCounter
+from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
+from showcases.counting.counts import COUNT_THRESHOLDS, SMOOTHING, PersonCounter
 from showcases.counting.session import (
     CountingPipeline,
     CountOptions,
@@ -33,11 +34,12 @@ config = sidebar.pipeline_settings()
 persons = sidebar.detectors_for("person")
 with st.sidebar:
     st.header("Counting")
-    det_name = st.selectbox("Counting detector", persons, index=persons.index("yolox-nano") if "yolox-nano" in
-                            persons else 0, key="count_detector")
+    det_name = st.selectbox("Counting detector", persons, index=persons.index(DEFAULT_PERSON_DETECTOR)
+                            if DEFAULT_PERSON_DETECTOR in persons else 0, key="count_detector")
     st.markdown(layout.detector_badge(det_name))
-    threshold = st.slider("Count threshold", 0.1, 0.9, 0.35, 0.05, key="count_threshold",
-                          help="Score a person box needs to be counted (YOLOX default 0.35).")
+    threshold = st.slider("Count threshold", 0.1, 0.9, COUNT_THRESHOLDS.get(det_name, 0.35), 0.05,
+                          key="count_threshold", help="Score a person box needs to be counted (YOLOX default "
+                          "0.35; 0.55 for the 1920 px -hd detectors, whose partly hidden people score low).")
     smoothing = st.selectbox("Smoothing", SMOOTHING, key="count_smoothing",
                              help="median / EMA over a window of frames (the overlay uses the causal version)")
     window = st.slider("Window (frames)", 3, 25, 5, 2, key="count_window", disabled=smoothing == "none")

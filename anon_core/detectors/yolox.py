@@ -36,7 +36,9 @@ PAD_VALUE = 114
 
 
 def weights_present(name: str) -> bool:
-    return store.locate(name.removesuffix("-hd")) is not None  # "-hd" entries run the same weights
+    from anon_core.detectors.catalog import weights_name
+
+    return store.locate(weights_name(name)) is not None  # "-hd" entries run their base's weights
 
 
 def input_shape(hw: tuple[int, int], long_side: int) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args
 from anon_core.detectors import ModelUnavailableError
+from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.groundtruth import GroundTruthError, load_mot
 from anon_core.media import MediaError
 from anon_core.outputs import Outputs
@@ -53,8 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="MOTChallenge ground truth (gt.txt or a sequence folder); 'auto' = gt/gt.txt next to INPUT")
     p.add_argument("--classes", type=_classes, default=("person",), metavar="person,car,...",
                    help="classes to track, each with its own tracks (default person)")
-    p.add_argument("--detector", default="yolox-nano", choices=[*tracking_detectors(), GT_DETECTOR],
-                   help="object detector for tracking (default yolox-nano); 'gt' = noisy ground truth (needs --gt)")
+    p.add_argument("--detector", default=DEFAULT_PERSON_DETECTOR, choices=[*tracking_detectors(), GT_DETECTOR],
+                   help=f"object detector for tracking (default {DEFAULT_PERSON_DETECTOR}: YOLOX-Nano at a 1920 px "
+                        "input, for small people); 'gt' = noisy ground truth (needs --gt)")
     p.add_argument("--track-threshold", type=float, default=TRACK_THRESHOLD,
                    help=f"detector score threshold for tracking (default {TRACK_THRESHOLD}: weak boxes feed the "
                         "tracker's second stage)")

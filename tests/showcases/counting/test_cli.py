@@ -36,7 +36,7 @@ def test_anon_count_writes_counts_metrics_and_video(tud_short, tmp_path, model_d
     assert d["metrics"]["utility_retained"] > 1
     assert set(d["line"]) == {"raw", "anonymized", "gt"}
     assert d["metrics_smoothed"]["method"] == "median"
-    assert d["counter"]["name"] == "yolox-nano"
+    assert d["counter"]["name"] == "yolox-nano-hd"
     assert probe(out_mp4).frame_count == FRAMES
     with VideoReader(out_mp4) as reader:
         first = next(iter(reader.frames()))

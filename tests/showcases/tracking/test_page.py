@@ -33,7 +33,7 @@ def test_page_renders_and_explains_what_to_do_without_media(app):
     at = _run(app)
     assert "Industrial tracking" in at.title[0].value
     assert "industrial" in _text(at)
-    assert at.sidebar.selectbox(key="track_det").value == "yolox-nano"
+    assert at.sidebar.selectbox(key="track_det").value == "yolox-nano-hd"
     at.sidebar.text_area(key="track_zones").set_value("dock=1,2,3\nok=0,0,10,10")
     at = _run(at)
     assert "cannot read zone" in _text(at)
