@@ -9,9 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.groundtruth import GroundTruthError
 from anon_core.media import MediaError, probe
-from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from showcases.counting.counts import COUNT_THRESHOLDS, SMOOTHING, PersonCounter
 from showcases.counting.session import (
     CountingPipeline,
