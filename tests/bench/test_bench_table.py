@@ -29,7 +29,7 @@ def test_cli_bench_on_tud_campus_writes_json_and_markdown(tud_campus, model_dir,
     nano, hog = rows["yolox-nano"], rows["hog"]
     assert nano["iou_pb"] > hog["iou_pb"] and nano["recall90"] > 0.8  # a CNN beats Dalal-Triggs on TUD
     assert 0 < nano["iou_pc"] < 1 and nano["fps"] > 0 and nano["ms_per_frame"] == pytest.approx(1000 / nano["fps"])
-    assert "yolox-nano + tracker every 3" in rows
+    assert "yolox-nano-hd + tracker every 3" in rows  # the default person detector (README)
     assert [s["name"] for s in result["skipped"]] == ["yolox-s"]  # no weights in the test model dir
     assert result["hardware"]["cpu_count"] >= 1 and result["hardware"]["device"] == "cpu"
     md = out_md.read_text()
