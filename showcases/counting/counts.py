@@ -15,20 +15,16 @@ from scipy.signal import lfilter
 
 from anon_core.detections import Detections
 from anon_core.detectors import Detector, create_detector, detector_info
-from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
+from anon_core.detectors.catalog import COUNT_THRESHOLDS, DEFAULT_PERSON_DETECTOR, count_threshold
 
 SMOOTHING = ("none", "median", "ema")
-# Count thresholds above a detector's own (anonymization) threshold: partly hidden people score low,
-# and a count of the people one can see (MOT17 visibility >= 0.5) should leave them out.  0.55 for
-# the 1920 px YOLOX-Nano was chosen on the 4 MOT17-02 frames (count RMSE vs visible pedestrians
-# 0.35: 7.8, 0.45: 3.8, 0.55: 0.87, 0.6: 2.4); the anonymization still uses every box >= 0.25.
-COUNT_THRESHOLDS = {"yolox-nano-hd": 0.55, "yolox-tiny-hd": 0.55, "yolox-s-hd": 0.55}
+__all__ = ["COUNT_THRESHOLDS", "SMOOTHING", "CounterConfig", "PersonCounter", "RunningSmoother", "smooth_counts"]
 
 
 @dataclass(frozen=True)
 class CounterConfig:
     person_detector: str = DEFAULT_PERSON_DETECTOR
-    threshold: float | None = None  # None = COUNT_THRESHOLDS, else the detector's default threshold
+    threshold: float | None = None  # None = catalog.COUNT_THRESHOLDS, else the detector's default threshold
     label: str = "person"
 
     def __post_init__(self):
@@ -45,9 +41,7 @@ class PersonCounter:
 
     def __init__(self, detector: Detector, threshold: float | None = None, label: str = "person"):
         self.detector = detector
-        if threshold is None:
-            threshold = max(detector.threshold, COUNT_THRESHOLDS.get(detector.info.name, 0.0))
-        self.threshold = float(threshold)
+        self.threshold = count_threshold(detector) if threshold is None else float(threshold)
         self.label = label
         if self.threshold < detector.threshold:
             raise ValueError(f"count threshold {self.threshold} is below the detector's own threshold "

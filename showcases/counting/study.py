@@ -111,7 +111,7 @@ def run_study(src: str | Path, counter: PersonCounter, settings: Sequence[Settin
     already-loaded {"face": ..., "person": ...} detectors (loaded ones are added to it and reused); `raw`
     may hold the raw counts of this video from an earlier run (e.g. a CountSeries), which are then not
     computed again."""
-    base = base or PipelineConfig()
+    base = base or PipelineConfig(person_detector=counter.name)  # persons anonymized with the counting model
     cache = detectors if detectors is not None else {}
 
     def tick(name, i, total):

@@ -22,7 +22,7 @@ def test_person_detector_is_shared_only_at_the_pipelines_own_threshold():
 def test_session_counts_raw_inside_the_pipeline_and_overlays_the_output(tud_campus, yolox_counter):
     frame = read_image(tud_campus / "img1" / "000001.jpg")
     counter = yolox_counter
-    pipe = build_pipeline(PipelineConfig(targets=("person",), method="fill"), counter)
+    pipe = build_pipeline(PipelineConfig(targets=("person",), method="fill", person_detector="yolox-nano"), counter)
     session = CountSession(pipe, counter, CountOptions(overlay=True, line=(320, 0, 320, 480)))
     counting = CountingPipeline(session)
     res = counting.process(frame)

@@ -28,7 +28,8 @@ def walkway(tmp_path_factory):
 def walkway_run(walkway, yolox_counter):
     meta = walkway.load_meta()
     (x1, y1), (x2, y2) = meta["line"]
-    pipeline = build_pipeline(PipelineConfig(targets=("person",), method="pixelate"), yolox_counter)
+    pipeline = build_pipeline(PipelineConfig(targets=("person",), method="pixelate", person_detector="yolox-nano"),
+                              yolox_counter)
     options = CountOptions(count_anonymized=False, line=(x1, y1, x2, y2), anchor="center")
     return run_counting(walkway.video, pipeline, yolox_counter, options), meta
 
