@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from anon_core.bench import batch as batch_bench
 from anon_core.cli.main import CliError
 from anon_core.cli.options import add_output_options
 from anon_core.outputs import check_outputs, write_text_atomic
@@ -82,6 +83,7 @@ def register(subparsers) -> None:
     s.add_argument("--md", type=Path, dest="md_out")
     add_output_options(s)
     s.set_defaults(func=run_speed_cmd)
+    batch_bench.register(sub)  # `anon bench batch` (anon_core/bench/batch.py)
 
 
 def run_table(args) -> int:
