@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from anon_core.batch.work import BatchWorker, FrameSink, WorkItem, WorkSpec, lost
+from anon_core.interrupts import signals_raise
 
 MAX_ATTEMPTS = 3
 POLL_S = 0.5
@@ -24,20 +25,21 @@ POLL_S = 0.5
 _worker: BatchWorker | None = None  # one per pool process, set by _init (never at import)
 
 
-def _exit_on_signal(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds through the job, whose cleanup removes its temp output
+def _exit_now(signum, frame):
+    os._exit(128 + signum)  # idle: nothing of ours to clean up
 
 
 def _init(spec: WorkSpec, frames) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the driver, which stops workers with SIGTERM
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGTERM, _exit_now)
     _worker = BatchWorker(spec, frames=frames.put if frames is not None else None)
 
 
 def _run_task(work: list[WorkItem]) -> list[dict]:
     try:
-        return _worker.run_task(work)
+        with signals_raise():  # while a job runs, SIGTERM ends it at a frame boundary and its temps are removed
+            return _worker.run_task(work)
     except (KeyboardInterrupt, SystemExit):
         os._exit(143)  # the job's cleanup has run while unwinding; leave without taking another task
 

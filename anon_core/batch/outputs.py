@@ -1,6 +1,7 @@
-"""Output safety for a batch: where OUT_DIR may be, which existing files a worker may replace, and
-removal of the temp files an interrupted job leaves (the jobs publish atomically via anon_core.atomic:
-`.<stem>.<random>.part[.mp4]` beside the target, renamed into place when complete)."""
+"""Output safety for a batch, on top of the project's rule (anon_core.outputs: never over an input,
+atomic publish of output + report, temps removed on errors and signals): where OUT_DIR may be, which
+existing files a worker may replace, and removal of temp files a killed worker could not remove
+(`.<stem>.<random>.part<suffix>` beside the target, and the video writer's own temp beside that)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from anon_core.batch.discovery import BatchItem
 from anon_core.models.checksums import sha256_file
+from anon_core.outputs import resolved, same_path
 from anon_core.report import SCHEMA
 
 
@@ -24,7 +26,7 @@ def _inside(child: Path, parent: Path) -> bool:
 def check_out_dir(root: Path, out_dir: Path, items: list[BatchItem], has_manifest: bool) -> None:
     """OUT_DIR must not be the input tree, inside it, or hold it (outputs could land on inputs, and a
     rerun would pick outputs up as inputs); it must be new, empty, or an earlier batch's OUT_DIR."""
-    root, out = root.resolve(), out_dir.expanduser().resolve()
+    root, out = resolved(root), resolved(out_dir.expanduser())
     if _inside(out, root):
         raise UnsafeOutput(f"OUT_DIR {out} is inside the input tree {root}; choose a folder outside it")
     if _inside(root, out):
@@ -34,10 +36,11 @@ def check_out_dir(root: Path, out_dir: Path, items: list[BatchItem], has_manifes
     if out.is_dir() and not has_manifest and any(out.iterdir()):
         raise UnsafeOutput(f"OUT_DIR {out} is not empty and holds no batch manifest; give a new or empty folder "
                            "(anon batch never writes over files it did not create)")
-    sources = {Path(i.src).resolve() for i in items}
-    clash = next((i for i in items if Path(i.dst).resolve() in sources or Path(i.report).resolve() in sources), None)
-    if clash is not None:
-        raise UnsafeOutput(f"{clash.src}: its output would overwrite an input")
+    sources = {resolved(i.src) for i in items}
+    for i in items:  # a list file can name inputs anywhere: no output may be one of them (also by inode)
+        for target in (i.dst, i.report):
+            if resolved(target) in sources or (Path(target).exists() and any(same_path(target, s) for s in sources)):
+                raise UnsafeOutput(f"{i.src}: its output {target} would overwrite an input")
 
 
 def _report_is_ours(report: Path, output: Path) -> bool:
@@ -71,7 +74,8 @@ def sweep_temps(items: list[BatchItem]) -> int:
         for target in (Path(item.dst), Path(item.report)):
             if not target.parent.is_dir():
                 continue
-            for tmp in target.parent.glob(f".{glob.escape(target.stem)}.*.part*"):
+            # `.c1.XXXX.part.mp4` (the job's temp) and `..c1.XXXX.part.YYYY.part.mp4` (the writer's, beside it)
+            for tmp in target.parent.glob(f".*{glob.escape(target.stem)}.*.part*"):
                 tmp.unlink(missing_ok=True)
                 removed += 1
     return removed

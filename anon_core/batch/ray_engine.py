@@ -14,6 +14,7 @@ HEAD:PORT` on the others).  Only this module imports ray, and only when the engi
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import uuid
 from collections import deque
@@ -40,6 +41,15 @@ def _probe(marker: str, token: str, root: str) -> dict:
     return {"host": socket.gethostname(), "out": sees_out, "input": Path(root).is_dir()}
 
 
+def _token_auth_like_ray_start() -> None:
+    """`ray start` turns token authentication on when RAY_AUTH_MODE is unset and a token file exists,
+    but `ray.init(address=...)` of Ray 2.60 does not, and is then refused ('InvalidAuthToken'): do
+    what `ray start` does (an explicit RAY_AUTH_MODE is respected)."""
+    token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
+    if "RAY_AUTH_MODE" not in os.environ and (os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file()):
+        os.environ["RAY_AUTH_MODE"] = "token"
+
+
 class RayEngine:
     name = "ray"
 
@@ -51,6 +61,7 @@ class RayEngine:
         self._ray = None
 
     def start(self, out_dir: Path, root: Path) -> None:
+        _token_auth_like_ray_start()  # before `import ray`, which reads its config once
         try:
             import ray
         except ImportError:

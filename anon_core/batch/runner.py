@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from anon_core.batch.manifest import MANIFEST_NAME, ManifestWriter, read_entries
 from anon_core.batch.outputs import UnsafeOutput, check_out_dir, sweep_temps
 from anon_core.batch.summary import BatchSummary
 from anon_core.batch.work import WorkItem, WorkSpec
+from anon_core.interrupts import Terminated, signals_raise
 
 MAX_PHOTOS_PER_TASK = 32
 TASKS_PER_WORKER = 4  # photo groups small enough that workers finish together
@@ -58,23 +56,6 @@ def make_engine(cfg: BatchConfig, spec_for):
     return LocalEngine(spec_for(cfg.threads or max(1, (os.cpu_count() or 1) // workers)), workers)
 
 
-@contextmanager
-def _sigterm_as_interrupt():
-    """SIGTERM stops the batch like Ctrl-C: workers stopped, temp files removed, manifest kept."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
 def _bar(total: int, enabled: bool):
     from tqdm import tqdm
 
@@ -104,7 +85,7 @@ def run_batch(cfg: BatchConfig, ready: Callable[[], None] | None = None) -> Batc
     engine = make_engine(cfg, lambda threads: WorkSpec(cfg.options, shash, threads))
     summary = BatchSummary(files=len(work), ignored=found.ignored, manifest=str(manifest_path), engine=cfg.engine)
     frames = [0]
-    with _sigterm_as_interrupt():
+    with signals_raise():  # Ctrl-C / SIGTERM: workers stopped, temps removed, the manifest keeps what finished
         try:
             engine.start(out_dir, found.root)
             tasks = plan_tasks(work, engine.workers, cfg.photos_per_task)
@@ -128,7 +109,9 @@ def run_batch(cfg: BatchConfig, ready: Callable[[], None] | None = None) -> Batc
 
                 engine.run(tasks, on_result, on_frames, tick)
         except KeyboardInterrupt:
-            summary.interrupted = True
+            summary.interrupted = 130
+        except Terminated as exc:
+            summary.interrupted = int(exc.code)
         finally:
             engine.close()
             sweep_temps(found.items)

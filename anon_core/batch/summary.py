@@ -17,7 +17,7 @@ class BatchSummary:
     frames: int = 0  # processed in this run (done and failed files)
     regions: int = 0
     seconds: float = 0.0  # wall time of the run
-    interrupted: bool = False
+    interrupted: int = 0  # exit status of the signal that stopped the batch (130 Ctrl-C, 143 SIGTERM)
     ignored: int = 0  # files in the walked folders that are neither photos nor videos
     manifest: str = ""
     engine: str = ""
@@ -54,7 +54,7 @@ class BatchSummary:
         return {"files": self.files, "done": self.done, "skipped": self.skipped, "failed": self.failed,
                 "frames": self.frames, "regions": self.regions, "seconds": round(self.seconds, 3),
                 "files_per_s": round(self.files_per_s, 3), "frames_per_s": round(self.frames_per_s, 2),
-                "interrupted": self.interrupted, "engine": self.engine, "workers": self.workers,
+                "interrupted": bool(self.interrupted), "engine": self.engine, "workers": self.workers,
                 "manifest": self.manifest, "failures": [{"file": f, "error": e} for f, e in self.failures]}
 
     def lines(self) -> list[str]:

@@ -3,7 +3,8 @@ a folder (recursive), a glob or a list file of photos and videos into a mirrored
 each output with its audit report beside it, one JSON Lines manifest and a summary.
 
 Exit status: 0 every file done or unchanged, 3 some file failed (recorded, the batch went on),
-2 bad input or an unsafe OUT_DIR (nothing written), 130 interrupted (rerun with --resume)."""
+2 bad input or an unsafe OUT_DIR (nothing written), 130/143 interrupted by Ctrl-C/SIGTERM (rerun
+with --resume)."""
 
 from __future__ import annotations
 
@@ -102,5 +103,5 @@ def run(args: argparse.Namespace) -> int:
     for line in summary.lines():
         print(line)
     if summary.interrupted:
-        return 130
+        return summary.interrupted
     return 3 if summary.failed else 0

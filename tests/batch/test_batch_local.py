@@ -156,7 +156,7 @@ def test_worker_skips_unchanged_and_redoes_changed_settings(archive, tmp_path):
 
 
 def test_sigterm_leaves_no_temp_files(tmp_path, tmp_path_factory):
-    """SIGTERM mid-video: exit 130, the partial output and every temp file gone, the manifest intact."""
+    """SIGTERM mid-video: exit 143, the partial output and every temp file gone, the manifest intact."""
     clip = isolated_sample(tmp_path_factory, "webcam", seed=3, seconds=4.0, size=(480, 360))
     src = tmp_path / "in"
     src.mkdir()
@@ -172,7 +172,7 @@ def test_sigterm_leaves_no_temp_files(tmp_path, tmp_path_factory):
     assert list(out.glob(".long.*.part*")), "the job never started writing"
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == 143, stderr
     assert "interrupted" in stdout
     assert _tree(out) == {"batch_manifest.jsonl"}
     assert [json.loads(line)["event"] for line in (out / "batch_manifest.jsonl").read_text().splitlines()] == ["run"]
