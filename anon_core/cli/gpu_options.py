@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from anon_core.cli.errors import CliError
 
@@ -28,8 +29,8 @@ def gpu_job_from_args(args: argparse.Namespace):
         problems.append(f"--method {'|'.join(GPU_METHODS)}")
     if args.policy:
         problems.append("no --policy")
-    if getattr(args, "zone", None) or getattr(args, "keep_faces", None):
-        problems.append("no --zone or --keep-faces (zones and the consent list run on the CPU pipeline)")
+    if getattr(args, "keep_faces", None):
+        problems.append("no --keep-faces (the consent list runs on the CPU pipeline)")
     if problems:
         raise CliError("the GPU path anonymizes faces with CenterFace only; use " + ", ".join(problems) +
                        ", or run with --device cpu")
@@ -44,9 +45,15 @@ def gpu_job_from_args(args: argparse.Namespace):
         raise CliError(f"--device {args.device}: torch {torch.__version__} sees no CUDA GPU (install a CUDA build "
                        "of torch on a machine with an NVIDIA driver), or run with --device cpu")
     try:
+        from anon_core.zones import parse_zone
+
         options = GpuJobOptions(device=args.device, batch=args.batch, input_width=args.detect_width,
                                 threshold=args.threshold, hold=args.hold,
-                                style=GpuStyle(args.method, args.shape, padding=args.padding))
-        return GpuVideoJob(options)
+                                style=GpuStyle(args.method, args.shape, padding=args.padding),
+                                zones=tuple(parse_zone(z) for z in getattr(args, "zone", ()) or ()))
+        job = GpuVideoJob(options)
     except (ValueError, RuntimeError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
+    for warning in job.zones.control.warnings() if job.zones is not None else []:
+        print(f"warning: {warning}", file=sys.stderr)
+    return job

@@ -36,6 +36,7 @@ from anon_core.detectors.catalog import detector_info
 from anon_core.gpu.anonymize import GpuStyle, obscure_planes
 from anon_core.gpu.centerface import TorchCenterFace
 from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
+from anon_core.gpu.zones import GpuZones
 from anon_core.jobs import JobOptions, ProgressSink, check_video_output, finish_report
 from anon_core.media import MediaError, VideoWriter
 from anon_core.media.video import VideoReader
@@ -57,6 +58,7 @@ class GpuJobOptions:
     threshold: float | None = None  # None: CenterFace's catalog default, as on the CPU path
     hold: int = 8  # frames a face the detector missed stays obscured at its last box
     style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
+    zones: tuple = ()  # anon_core.zones.Zone: always-zones obscured, never-zones left (anon_core/gpu/zones.py)
     # cuDNN benchmark mode: faster kernels once tuned, at a one-off cost per resolution and process
     cudnn_tune: bool = field(default_factory=lambda: os.environ.get("ANON_CUDNN_TUNE", "1") != "0")
 
@@ -163,6 +165,8 @@ class GpuVideoJob:
         if self.pin:  # tuned once per resolution (batches all have one size)
             torch.backends.cudnn.benchmark = o.cudnn_tune
         self._out_ring: _Ring | None = None
+        self.zones = GpuZones(list(o.zones), o.style) if o.zones else None
+        self._kept: list[list] = []  # per frame of the last device step: regions left visible by a never-zone
         self.timing: dict = {}  # where the main thread's time went in the last run (seconds)
 
     def describe(self) -> dict:
@@ -173,7 +177,7 @@ class GpuVideoJob:
                              "input_width": self.model.input_width, "threshold": self.model.threshold,
                              "weights": str(self.model.path)},
                 "anonymizer": o.style.to_dict(), "batch": o.batch, "hold_frames": o.hold,
-                "cudnn_tune": o.cudnn_tune}
+                "cudnn_tune": o.cudnn_tune} | ({"controls": {"zones": self.zones.describe()}} if self.zones else {})
 
     def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
         job = job or JobOptions()
@@ -226,8 +230,9 @@ class GpuVideoJob:
                 out = self._output(host.shape[0], self._rotated_shape(host, rotation))
                 out.fill_(128)
                 regions, error = [Detections.empty()] * len(times), f"{type(exc).__name__}: {exc}"
+            kept = self._kept if error is None and len(self._kept) == len(regions) else [[]] * len(regions)
             for k, r in enumerate(regions):
-                report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error))
+                report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error, kept=kept[k]))
             clock["device_s"] += time.perf_counter() - t
             t = time.perf_counter()
             put(out, times)
@@ -258,10 +263,15 @@ class GpuVideoJob:
         dets = self.model.detect(i420_to_bgr(y, uv))[:n]  # waits for the device: boxes come to the host
         y, uv = y[:n], uv[:n]
         regions = [hold.update(boxes, scores) for boxes, scores, _ in dets]
+        self._kept = [[] for _ in regions]
+        if self.zones is not None:
+            regions, self._kept = self.zones.select(regions, y.shape[2], y.shape[3])
         boxes = [r.xyxy for r in regions]
         style = self.options.style
         y = obscure_planes(y, boxes, style, fill=(Y_BLACK,))
         uv = obscure_planes(uv, [b / 2 for b in boxes], style, fill=(UV_NEUTRAL, UV_NEUTRAL))
+        if self.zones is not None:
+            y, uv = self.zones.cover(y, uv)
         planes = join_i420(y, uv)
         out = self._output(len(planes), tuple(planes.shape[1:]))
         out.copy_(planes, non_blocking=self.pin)

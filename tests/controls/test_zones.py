@@ -117,12 +117,56 @@ def test_bad_zone_is_one_line_and_exit_2(dlib_faces, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "zone" in err and not out.exists()
 
 
-def test_gpu_path_refuses_zones_and_consent_in_one_line(tmp_path, capsys):
+def test_gpu_path_refuses_the_consent_list_in_one_line(tmp_path, capsys):
     clip = tmp_path / "in.mp4"
     clip.write_bytes(b"")
-    rc = main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", "--zone", "always=0,0,1,0,1,1"])
+    rc = main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", "--keep-faces", str(tmp_path)])
     err = capsys.readouterr().err.strip()
-    assert rc == 2 and len(err.splitlines()) == 1 and "--zone" in err
+    assert rc == 2 and len(err.splitlines()) == 1 and "--keep-faces" in err
+
+
+def test_gpu_path_zones_with_cpu_torch(tmp_path):
+    """GpuVideoJob (torch on the CPU): an always-zone on the left 15 % is obscured on every frame; a
+    never-zone over the whole frame leaves the faces elsewhere as they were; the report lists it."""
+    pytest.importorskip("torch")
+    from conftest import isolated_sample
+
+    from anon_core.gpu.video_job import GpuJobOptions, GpuVideoJob
+    from anon_core.jobs import JobOptions
+    from anon_core.media import VideoReader
+    from anon_core.metrics.leak import LEAK_NCC, detail_nccs
+    from anon_core.synth import load_faces
+
+    sample = isolated_sample(tmp_path_factory=_Factory(tmp_path), kind="webcam", seed=0, seconds=0.6)
+    zones = (parse_zone("always=0,0,0.15,0,0.15,1,0,1"), parse_zone("never=0,0,1,0,1,1,0,1"))
+    job = GpuVideoJob(GpuJobOptions(device="cpu", batch=8, input_width=640, zones=zones))
+    out, rep = tmp_path / "gpu.mp4", tmp_path / "gpu.json"
+    job.run(sample.video, out, JobOptions(report_path=rep))
+    faces = load_faces(sample.faces)
+    right = []
+    with VideoReader(sample.video) as a, VideoReader(out) as b:
+        for i, (raw, anon) in enumerate(zip(a.frames(), b.frames())):
+            h, w = raw.shape[:2]
+            zone_box = (0, 0, 0.15 * w - 2, h)
+            assert detail(anon, zone_box) < 0.2 * detail(raw, zone_box)
+            assert detail_nccs(raw, anon, [zone_box])[0] < 0.2  # the zone's fine detail is gone
+            gt = faces.at(i + 1, 0.5)
+            inside = gt[gt.xyxy[:, 0] >= 0.15 * w + 4]
+            right += list(detail_nccs(raw, anon, inside.xyxy))
+    assert right and min(right) > LEAK_NCC  # faces in the never-zone (and not the always-zone) untouched
+    data = json.loads(rep.read_text())
+    assert data["pipeline"]["controls"]["zones"]["warnings"]
+
+
+class _Factory:
+    def __init__(self, root):
+        self.root, self.n = root, 0
+
+    def mktemp(self, name):
+        self.n += 1
+        d = self.root / f"{name}{self.n}"
+        d.mkdir()
+        return d
 
 
 def test_app_sidebar_settings_carry_zones_and_the_consent_folder(tmp_path):
