@@ -178,24 +178,27 @@ def weights_present(name: str) -> bool:
     return availability(TILED[name]["base"]) != "missing"
 
 
-def create_tiled(name: str, threshold: float | None = None, auto_download: bool = False,
-                 device: str | None = None, torch_port: bool = False, **options) -> TiledDetector:
-    """The catalog factory: build the base model of tiled entry `name` and wrap it.
+GRID_OPTIONS = ("cols", "rows", "overlap", "full_frame")
 
-    By default the base is the ONNX model on the CPU; with `torch_port` (or a device other than
-    "cpu") the torch port on `device`, whose equal-size tiles then run as one batch."""
-    from anon_core.detectors.catalog import TILED, create_detector, detector_info
+
+def tiled_spec(name: str, threshold: float | None = None, **options) -> tuple[str, TileGrid, dict]:
+    """(base detector name, tile grid, base options) of tiled catalog entry `name`; grid options
+    (cols, rows, overlap, full_frame) override the entry's, the rest go to the base detector."""
+    from anon_core.detectors.catalog import TILED, detector_info
 
     spec = TILED[name]
-    base_options = {k: v for k, v in options.items() if k not in ("cols", "rows", "overlap", "full_frame")}
-    grid = TileGrid(**{**spec["grid"], **{k: v for k, v in options.items() if k not in base_options}})
+    base_options = {k: v for k, v in options.items() if k not in GRID_OPTIONS}
+    grid = TileGrid(**{**spec["grid"], **{k: v for k, v in options.items() if k in GRID_OPTIONS}})
     base_options["threshold"] = detector_info(name).default_threshold if threshold is None else threshold
-    if torch_port or device not in (None, "cpu"):
-        from anon_core.gpu.detectors import create_torch_detector
+    return spec["base"], grid, base_options
 
-        base = create_torch_detector(spec["base"], device=device, **base_options)
-    else:
-        if auto_download:
-            base_options["auto_download"] = True
-        base = create_detector(spec["base"], **base_options)
-    return TiledDetector(base, grid, info=detector_info(name))
+
+def create_tiled(name: str, threshold: float | None = None, auto_download: bool = False, **options) -> TiledDetector:
+    """The catalog factory: the ONNX base model of tiled entry `name` on the CPU, wrapped (the torch
+    port for `--device cuda`: anon_core.gpu.detectors.create_torch_detector)."""
+    from anon_core.detectors.catalog import create_detector, detector_info
+
+    base, grid, base_options = tiled_spec(name, threshold, **options)
+    if auto_download:
+        base_options["auto_download"] = True
+    return TiledDetector(create_detector(base, **base_options), grid, info=detector_info(name))

@@ -93,10 +93,11 @@ def create_torch_detector(name: str, device: str | None = None, **options) -> De
     """A torch-backed detector by registry name (centerface, yolox-nano/tiny/s/m, their -hd and -tiled)."""
     if name == "centerface":
         return TorchCenterFaceDetector(device=device, **options)
-    if name.endswith("-tiled"):
-        from anon_core.detectors.tiling import create_tiled
+    if name.endswith("-tiled"):  # equal-size tiles run as one batch through the torch port
+        from anon_core.detectors.tiling import TiledDetector, tiled_spec
 
-        return create_tiled(name, device=device, torch_port=True, **options)
+        base, grid, base_options = tiled_spec(name, **options)
+        return TiledDetector(create_torch_detector(base, device=device, **base_options), grid, info=detector_info(name))
     if name.endswith("-hd"):
         from anon_core.detectors.catalog import HD_INPUT
 

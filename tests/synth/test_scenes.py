@@ -120,3 +120,16 @@ def test_ensure_sample_generates_once(tmp_path, monkeypatch):
     assert first.video.exists() and first.load_meta()["frames"] == 2
     other = ensure_sample("walkway", seed=2, seconds=0.5, fps=4, people=1, size=(128, 72))
     assert other.root != first.root
+
+
+def test_crowd_scene_is_1080p_with_30_to_60_small_people_most_in_view():
+    scene = build_scene(SceneConfig("crowd", seconds=0.4, fps=10))  # defaults: 1920x1080, 45 people
+    assert scene.config.size == (1920, 1080) and len(scene) == 4
+    for i in (0, len(scene) - 1):
+        frame, truths = scene.render(i)
+        assert frame.shape == (1080, 1920, 3)
+        people = [t for t in truths if t.cls == 1 and t.box is not None]
+        assert 30 <= len(people) <= 60
+        heights = np.array([t.box[3] for t in people if t.visibility >= 0.9])
+        assert len(heights) >= 10 and heights.min() >= 30 and heights.max() <= 160
+        assert any(t.visibility < 0.9 for t in people), "people occlude each other"
