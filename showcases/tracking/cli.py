@@ -69,7 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"detections before a track gets an id (default {d.min_hits})")
     p.add_argument("--predicted-rows", type=int, default=0, metavar="N",
                    help="also report tracker predictions up to N frames after a miss (default 0)")
-    p.add_argument("--zone", type=_zone, action="append", default=[], metavar="name=x1,y1,x2,y2",
+    # dest track_zones: args.zone is read by config_from_args as the privacy zones (always=/never=)
+    p.add_argument("--zone", type=_zone, action="append", default=[], metavar="name=x1,y1,x2,y2", dest="track_zones",
                    help="zone for dwell time / entries / exits: rectangle name=x1,y1,x2,y2 or polygon "
                         "name=x,y;x,y;x,y (pixels); repeat for several")
     p.add_argument("--anchor", choices=["foot", "center"], default="foot", help="track point for zones and trails")
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         json_tmp = outs.file(args.json, "JSON")
         video_tmp = outs.file(args.output) if args.output else None
         csv_tmp = outs.file(args.csv, "CSV") if args.csv else None
-        job = TrackJob(zones=args.zone, output=video_tmp, draw=args.draw)
+        job = TrackJob(zones=args.track_zones, output=video_tmp, draw=args.draw)
         update, bar = _progress(not args.no_progress)
         try:
             outcome = run_job(args.input, detect, pipeline, config, job, gt=gt, progress=update)
