@@ -117,8 +117,23 @@ def _output_rel(rel: str, kind: str, taken: Counter) -> str:
     return mp4 if taken[mp4] == 1 else rel + ".mp4"
 
 
-def discover(spec: str, out_dir: str | Path) -> Discovery:
-    root, files, ignored = collect(spec)
+def collect_all(specs: list[str]) -> tuple[Path, list[Path], int]:
+    """Several INPUTs (e.g. a glob the shell expanded): the union, mirrored from their common folder."""
+    if len(specs) == 1:
+        return collect(specs[0])
+    roots, files, ignored = [], {}, 0
+    for spec in specs:
+        root, found, skipped = collect(spec)
+        roots.append(str(root))
+        files.update(dict.fromkeys(found))
+        ignored += skipped
+    return Path(os.path.commonpath(roots)), list(files), ignored
+
+
+def discover(specs: str | list[str], out_dir: str | Path) -> Discovery:
+    specs = [specs] if isinstance(specs, str) else list(specs)
+    spec = " ".join(specs)
+    root, files, ignored = collect_all(specs)
     if not files:
         kinds = f"photos: {' '.join(sorted(IMAGE_SUFFIXES))}; videos: {' '.join(sorted(VIDEO_SUFFIXES))}"
         raise DiscoveryError(f"{spec}: no photos or videos found ({kinds})")
@@ -129,4 +144,4 @@ def discover(spec: str, out_dir: str | Path) -> Discovery:
     for f, rel, kind in rels:
         dst = out_dir / _output_rel(rel, kind, taken)
         items.append(BatchItem(str(f), rel, kind, str(dst), f.stat().st_size))
-    return Discovery(root, items, ignored, [spec])
+    return Discovery(root, items, ignored, specs)

@@ -14,7 +14,6 @@ HEAD:PORT` on the others).  Only this module imports ray, and only when the engi
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import uuid
 from collections import deque
@@ -42,12 +41,17 @@ def _probe(marker: str, token: str, root: str) -> dict:
 
 
 def _token_auth_like_ray_start() -> None:
-    """`ray start` turns token authentication on when RAY_AUTH_MODE is unset and a token file exists,
-    but `ray.init(address=...)` of Ray 2.60 does not, and is then refused ('InvalidAuthToken'): do
-    what `ray start` does (an explicit RAY_AUTH_MODE is respected)."""
-    token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH") or Path.home() / ".ray" / "auth_token")
-    if "RAY_AUTH_MODE" not in os.environ and (os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file()):
-        os.environ["RAY_AUTH_MODE"] = "token"
+    """`ray start` turns token authentication on when RAY_AUTH_MODE is unset and a token file exists
+    (~/.ray/auth_token), but `ray.init(address=...)` of Ray 2.60 does not, and is then refused
+    ('InvalidAuthToken'): take the same step, with ray start's own helper (it also refreshes the
+    config ray read at import); an explicit RAY_AUTH_MODE is respected."""
+    try:
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available as enable_token_auth,
+        )
+    except ImportError:  # a Ray without token authentication
+        return
+    enable_token_auth(warn_if_disabled=False)
 
 
 class RayEngine:
@@ -61,12 +65,12 @@ class RayEngine:
         self._ray = None
 
     def start(self, out_dir: Path, root: Path) -> None:
-        _token_auth_like_ray_start()  # before `import ray`, which reads its config once
         try:
             import ray
         except ImportError:
             raise RayEngineError("--engine ray needs the ray package: pip install 'ray>=2.40'") from None
         self._ray = ray
+        _token_auth_like_ray_start()
         try:
             ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False,
                      configure_logging=True)

@@ -22,7 +22,7 @@ TASKS_PER_WORKER = 4  # photo groups small enough that workers finish together
 
 @dataclass
 class BatchConfig:
-    input: str
+    input: str | list[str]  # folders, globs, list files or files (several: mirrored from their common folder)
     out_dir: Path
     options: dict  # parsed CLI values: pipeline options, crf, preset, keep_audio, device, batch
     engine: str = "local"  # local | ray

@@ -27,8 +27,9 @@ DRIVER_ONLY = ("func", "command", "input", "output", "engine", "workers", "resum
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("batch", help="anonymize a folder/glob/list of photos and videos (resumable; local or Ray)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("input", help="a folder (walked recursively), a quoted glob ('clips/**/*.mp4') or a text file "
-                   "listing paths (.txt/.lst/.list, one a line)")
+    p.add_argument("input", nargs="+", metavar="INPUT",
+                   help="a folder (walked recursively), a glob ('clips/**/*.mp4', quoted; unquoted ones the shell "
+                   "expands work too), a text file listing paths (.txt/.lst/.list, one a line), or several of these")
     p.add_argument("-o", "--output", required=True, metavar="OUT_DIR",
                    help="new or empty folder (or an earlier batch's, with --resume); outside the input tree")
     p.add_argument("--resume", action="store_true",

@@ -116,3 +116,25 @@ def test_ray_batch_survives_a_killed_worker(ray_cluster, archive, tmp_path):
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert files == {"batch_manifest.jsonl", *done, *(f"{r}.report.json" for r in done)}  # no temp file, no marker
     assert "ray, 2 worker(s)" in stdout
+
+
+def test_ray_refuses_a_tree_a_node_cannot_see(ray_cluster, tmp_path):
+    """The up-front shared-filesystem check runs on every node: an input tree the node does not see is
+    one clear error naming the node, and the marker file is removed again."""
+    from anon_core.batch.ray_engine import RayEngine, RayEngineError
+    from anon_core.batch.work import WorkSpec
+
+    saved = os.environ.get("RAY_AUTH_MODE")
+    engine = RayEngine(WorkSpec({}, "s"), workers=1, address=ray_cluster)
+    out = tmp_path / "out"
+    try:
+        with pytest.raises(RayEngineError, match="sees no /nonexistent/archive.*every node mounts"):
+            engine.start(out, Path("/nonexistent/archive"))
+        engine.check_shared_fs(out, tmp_path)  # what this node does see passes
+    finally:
+        engine.close()
+        if saved is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = saved
+    assert list(out.iterdir()) == []
