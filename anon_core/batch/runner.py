@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,7 @@ def run_batch(cfg: BatchConfig, ready: Callable[[], None] | None = None) -> Batc
     engine = make_engine(cfg, lambda threads: WorkSpec(cfg.options, shash, threads))
     summary = BatchSummary(files=len(work), ignored=found.ignored, manifest=str(manifest_path), engine=cfg.engine)
     frames = [0]
+    started = time.perf_counter()
     with signals_raise():  # Ctrl-C / SIGTERM: workers stopped, temps removed, the manifest keeps what finished
         try:
             engine.start(out_dir, found.root)
@@ -105,7 +107,9 @@ def run_batch(cfg: BatchConfig, ready: Callable[[], None] | None = None) -> Batc
                     frames[0] += n
 
                 def tick() -> None:
-                    bar.set_postfix(frames=frames[0], failed=summary.failed, refresh=False)
+                    elapsed = time.perf_counter() - started
+                    bar.set_postfix(frames=frames[0], fps=f"{frames[0] / elapsed:.1f}" if elapsed > 0 else "-",
+                                    failed=summary.failed, refresh=False)
 
                 engine.run(tasks, on_result, on_frames, tick)
         except KeyboardInterrupt:

@@ -178,6 +178,16 @@ def test_sigterm_leaves_no_temp_files(tmp_path, tmp_path_factory):
     assert [json.loads(line)["event"] for line in (out / "batch_manifest.jsonl").read_text().splitlines()] == ["run"]
 
 
+def test_local_engine_never_imports_ray(archive, tmp_path):
+    code = ("import sys; from anon_core.cli.main import main; "
+            f"rc = main(['batch', {str(archive.root / archive.photos[0])!r}, '-o', {str(tmp_path / 'o')!r}, "
+            "'--workers', '1', '--no-progress']); print('ray imported:', 'ray' in sys.modules); sys.exit(rc)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240,
+                       env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert p.returncode == 0, p.stderr
+    assert "1 done" in p.stdout and "ray imported: False" in p.stdout
+
+
 def test_resume_skips_everything_then_redoes_the_changed_input(first):
     archive, out, _, _ = first
     stamps = {rel: (out / rel).stat().st_mtime_ns for rel in [*archive.clips, *archive.photos]}

@@ -112,7 +112,9 @@ def test_ray_batch_survives_a_killed_worker(ray_cluster, archive, tmp_path):
             continue
         assert e["status"] == "done", e
         assert e["output_sha256"] == sha256_file(out / e["rel"])
-        assert json.loads(Path(e["report"]).read_text())["output"]["sha256"] == e["output_sha256"]
+        report = json.loads(Path(e["report"]).read_text())
+        assert report["output"]["sha256"] == e["output_sha256"]
+        assert report["pipeline"]["config"]["detect_every"] == "auto"  # the pipeline options reached the actors
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert files == {"batch_manifest.jsonl", *done, *(f"{r}.report.json" for r in done)}  # no temp file, no marker
     assert "ray, 2 worker(s)" in stdout
