@@ -7,6 +7,7 @@ models, so that Ctrl-C or SIGTERM during start-up also end in one line.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -37,7 +38,11 @@ def _handler(signum, _frame):
 
 @contextmanager
 def deferred_signals() -> Iterator[None]:
-    """Inside, SIGINT/SIGTERM/SIGHUP are only recorded; call `check_signals()` at safe points."""
+    """Inside, SIGINT/SIGTERM/SIGHUP are only recorded; call `check_signals()` at safe points.
+    Signals are delivered to the main thread only: elsewhere (app worker threads) this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _SignalState.defer += 1
     try:
         yield
@@ -48,6 +53,8 @@ def deferred_signals() -> Iterator[None]:
 
 def check_signals() -> None:
     """Raise the exception of a signal recorded inside `deferred_signals()` (KeyboardInterrupt or Terminated)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
     signum, _SignalState.pending = _SignalState.pending, None
     if signum is not None:
         raise _exception_for(signum)
@@ -59,8 +66,6 @@ def signals_raise() -> Iterator[None]:
     KeyboardInterrupt in the main thread (deferred to the next safe point inside `deferred_signals`),
     so temp outputs are removed by their `with` blocks.  Handlers are restored on exit; outside the
     main thread this does nothing."""
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
