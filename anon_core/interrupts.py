@@ -23,6 +23,7 @@ class _SignalState:
 
     defer = 0
     pending: int | None = None
+    received: int | None = None  # the last signal seen while signals_raise() was active
 
 
 def _exception_for(signum: int) -> BaseException:
@@ -30,6 +31,7 @@ def _exception_for(signum: int) -> BaseException:
 
 
 def _handler(signum, _frame):
+    _SignalState.received = signum
     if _SignalState.defer:
         _SignalState.pending = signum
         return
@@ -58,6 +60,13 @@ def check_signals() -> None:
     signum, _SignalState.pending = _SignalState.pending, None
     if signum is not None:
         raise _exception_for(signum)
+
+
+def received_signal() -> int | None:
+    """The last signal handled by signals_raise() in this process, if any.  An extension module being
+    imported can turn our KeyboardInterrupt into its own error (pybind11: "ImportError: initialization
+    failed"); the CLI uses this to still report the interruption as such."""
+    return _SignalState.received
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import sys
 from importlib.metadata import entry_points
 
 from anon_core.cli.errors import CliError  # noqa: F401  (re-exported: commands import it from here)
-from anon_core.interrupts import Terminated, signals_raise
+from anon_core.interrupts import Terminated, received_signal, signals_raise
 
 CORE_COMMANDS = [
     "anon_core.cli.anonymize_cmd",  # image, video, frames
@@ -64,21 +64,51 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        print(f"{command}: interrupted (unfinished outputs removed)", file=sys.stderr)
-        return 130
+        return _interrupted(command, 2)
     except Terminated as exc:
-        print(f"{command}: terminated (unfinished outputs removed)", file=sys.stderr)
-        return int(exc.code)
+        return _interrupted(command, int(exc.code) - 128)
     except ValueError as exc:  # MediaError / OutputError / GroundTruthError escaping a command
         if type(exc).__module__.startswith("anon_core"):
             print(f"{command}: error: {exc}", file=sys.stderr)
             return 2
         raise
     except OSError as exc:
-        from anon_core.outputs import os_error_line
+        if received_signal() is None:
+            from anon_core.outputs import os_error_line
 
-        print(f"{command}: error: {os_error_line(exc)}", file=sys.stderr)
-        return 2
+            print(f"{command}: error: {os_error_line(exc)}", file=sys.stderr)
+            return 2
+        return _interrupted(command, received_signal())
+    except Exception:
+        if received_signal() is None:
+            raise
+        return _interrupted(command, received_signal())  # e.g. an import turned Ctrl-C into ImportError
+
+
+def _interrupted(command: str, signum: int) -> int:
+    import signal
+
+    _ignore_further_signals()
+    what = "interrupted" if signum == signal.SIGINT else "terminated"
+    print(f"{command}: {what} (unfinished outputs removed)", file=sys.stderr)
+    return 128 + signum
+
+
+def _ignore_further_signals() -> None:
+    """The command is ending and its temps are removed: a repeated Ctrl-C (or one still pending from
+    start-up, delivered again while the interpreter shuts down) must not turn the exit into a traceback."""
+    import ctypes
+    import signal
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_IGN)
+    # CPython notes a KeyboardInterrupt that escapes code run through PyRun_* (pybind11 extensions such
+    # as onnxruntime run some while being imported) and, at exit, kills itself with SIGINT even though we
+    # handled it (exit status -2 instead of 130).  Any PyRun_* call that completes resets that note.
+    try:
+        ctypes.pythonapi.PyRun_SimpleString(b"pass")
+    except (AttributeError, OSError):  # not CPython: nothing to reset
+        pass
 
 
 if __name__ == "__main__":
