@@ -40,9 +40,9 @@ def build_controls(config, policy) -> list[RegionControl]:
     controls: list[RegionControl] = []
     keep = config.keep_faces or getattr(policy, "keep_faces", None)
     if keep:
-        from anon_core.consent import ConsentControl, enrol_folder
+        from anon_core.consent import ConsentControl, enrol_folder_cached
 
-        controls.append(ConsentControl(enrol_folder(Path(keep))))
+        controls.append(ConsentControl(enrol_folder_cached(Path(keep))))
     zones = [parse_zone(z) if isinstance(z, str) else z for z in config.zones] + list(getattr(policy, "zones", []))
     if zones:
         controls.append(ZoneControl(zones, region_anonymizer(policy)))

@@ -47,7 +47,7 @@ def show_review(choice: MediaChoice, result: VideoResult, pipeline: Pipeline, ke
     tracks = track_summary(result.report_path)
     _tracks(result, tracks, key)
     _audit(choice, result, state, key)
-    _add_region(choice, result, edits, key)
+    _add_region(choice, result, edits, pipeline, key)
     _false_positive(result, tracks, edits, key)
     if edits.changes:
         st.markdown("**Changes** (recorded in the report)")
@@ -111,8 +111,19 @@ def _audit(choice: MediaChoice, result: VideoResult, state: dict, key: str) -> N
     st.plotly_chart(fig, key=f"{key}_audit_chart")
 
 
-def _add_region(choice: MediaChoice, result: VideoResult, edits: ReviewEdits, key: str) -> None:
-    st.markdown("**Add a missed region** (pixels of the frame; the tracker carries it forward and back)")
+def _draw_zones(img: np.ndarray, pipeline: Pipeline) -> None:
+    """Outline the pipeline's zones on a frame: always-zones orange, never-zones green."""
+    h, w = img.shape[:2]
+    for control in pipeline.controls:
+        for zone in getattr(control, "zones", []):
+            colour = (0, 140, 255) if zone.kind == "always" else (60, 200, 60)
+            cv2.polylines(img, [zone.polygon(w, h)], True, colour, 2)
+
+
+def _add_region(choice: MediaChoice, result: VideoResult, edits: ReviewEdits, pipeline: Pipeline,
+                key: str) -> None:
+    st.markdown("**Add a missed region** (pixels of the frame; the tracker carries it forward and back). "
+                "Zones are outlined: always orange, never green.")
     n = max(1, result.summary["frames"])
     c = st.columns(5)
     frame = c[0].number_input("Frame", 0, n - 1, 0, key=f"{key}_add_frame")
@@ -122,6 +133,7 @@ def _add_region(choice: MediaChoice, result: VideoResult, edits: ReviewEdits, ke
     y2 = c[4].number_input("y2", 0, 10000, 0, key=f"{key}_add_y2")
     img = _frame(result.output, int(frame))  # the anonymized frame: the reviewer never sees raw pixels here
     if img is not None:
+        _draw_zones(img, pipeline)
         if x2 > x1 and y2 > y1:
             cv2.rectangle(img, (int(x1), int(y1)), (int(x2), int(y2)), (0, 0, 255), 2)
         st.image(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), caption=f"Anonymized · frame {frame}", width=480)

@@ -7,6 +7,6 @@ See enrol.py for the folder layout and control.py for the matching rule.
 """
 
 from anon_core.consent.control import KEEP_DISTANCE, ConsentControl
-from anon_core.consent.enrol import ConsentError, Enrolment, enrol_folder
+from anon_core.consent.enrol import ConsentError, Enrolment, enrol_folder, enrol_folder_cached
 
-__all__ = ["KEEP_DISTANCE", "ConsentControl", "ConsentError", "Enrolment", "enrol_folder"]
+__all__ = ["KEEP_DISTANCE", "ConsentControl", "ConsentError", "Enrolment", "enrol_folder", "enrol_folder_cached"]

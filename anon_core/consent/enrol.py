@@ -15,6 +15,7 @@ photos.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,3 +107,17 @@ def enrol_folder(folder: str | Path, detector=None, embedder: FaceEmbedder | Non
         names.append(name)
         embeddings.append(np.stack(rows).astype(np.float32))
     return Enrolment(tuple(names), tuple(embeddings), digest.hexdigest(), count)
+
+
+def enrol_folder_cached(folder: str | Path) -> Enrolment:
+    """enrol_folder, remembered per folder while its photos (paths, sizes, mtimes) stay the same: the app
+    builds a pipeline on every rerun, and enrolling costs a CenterFace and a dlib run per photo."""
+    folder = Path(folder).resolve()
+    people = photos_by_person(folder)
+    stamp = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for paths in people.values() for p in paths)
+    return _enrol_cached(str(folder), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _enrol_cached(folder: str, stamp: tuple) -> Enrolment:
+    return enrol_folder(folder)

@@ -11,7 +11,7 @@ from anon_core.cli.main import main
 
 @pytest.fixture(scope="module")
 def webcam(tmp_path_factory):
-    return isolated_sample(tmp_path_factory, "webcam", seed=0, seconds=1.5)
+    return isolated_sample(tmp_path_factory, "webcam", seed=0, seconds=1.0)
 
 
 def test_faces_deliberately_missed_are_all_flagged(webcam, tmp_path, capsys):
