@@ -78,6 +78,9 @@ def register(subparsers) -> None:
     s.add_argument("--detect-width", type=int, default=640,
                    help="face detector input width (default 640, deface's --scale 640x360)")
     s.add_argument("--no-deface", action="store_true", help="skip the deface reference run")
+    s.add_argument("--target", choices=("face", "person"), default="face",
+                   help="person: whole persons on the synthetic 1080p crowd (default --synth crowd --size "
+                        "1920x1080 --seconds 6), default person detector, no deface")
     s.add_argument("--keep", type=Path, help="keep the output videos in this folder")
     s.add_argument("--json", type=Path, dest="json_out")
     s.add_argument("--md", type=Path, dest="md_out")
@@ -128,8 +131,12 @@ def run_speed_cmd(args) -> int:
     if args.clip is not None and not args.clip.is_file():
         raise CliError(f"{args.clip} is not a file; give a video, or leave --clip out to use a synthetic clip")
     check_outputs([args.clip], files=[args.json_out, args.md_out], overwrite=args.overwrite)
-    cfg = SpeedConfig(args.clip, args.synth, args.size, args.seconds, every, deface=not args.no_deface,
-                      detect_width=args.detect_width)
+    person = args.target == "person"
+    synth = "crowd" if person and args.synth == "webcam" else args.synth
+    size = (1920, 1080) if person and args.size == (1280, 720) else args.size
+    seconds = 6.0 if person and args.seconds == 10.0 else args.seconds
+    cfg = SpeedConfig(args.clip, synth, size, seconds, every, deface=not (args.no_deface or person),
+                      detect_width=args.detect_width, target=args.target)
     result = run_speed(cfg, keep_dir=args.keep)
     result["command"] = "anon bench speed " + " ".join(sys.argv[3:] if sys.argv[1:3] == ["bench", "speed"] else [])
     if args.json_out:

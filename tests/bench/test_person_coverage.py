@@ -34,3 +34,19 @@ def test_min_visibility_filters_the_coverage_set(mot17_02):
     all_scored = load_sequence(mot17_02, "person", max_frames=1, min_visibility=0.0)
     visible = load_sequence(mot17_02, "person", max_frames=1, min_visibility=0.5)
     assert len(all_scored.visible[0]) == 22 and len(visible.visible[0]) == 11
+
+
+def test_speed_mode_person_coverage_counts_only_the_visible(tmp_path):
+    from anon_core.bench.speed import person_coverage
+    from anon_core.detections import Detections
+    from anon_core.groundtruth import write_mot
+
+    gt = tmp_path / "gt.txt"
+    # frame 1: a visible person and one 30 % visible; frame 2: the visible one only
+    write_mot(gt, [(1, 1, 10, 10, 20, 60, 1, 1, 1.0), (1, 2, 100, 10, 20, 60, 1, 1, 0.3),
+                   (2, 1, 12, 10, 20, 60, 1, 1, 0.9)])
+    hit = Detections([[10, 10, 30, 70]], [0.9], "person")
+    miss = Detections.empty()
+    out = person_coverage([hit, miss], gt, (200, 100), "box", 0.0)
+    assert out == {"recall90": 0.5, "persons": 2, "min_visibility": 0.5}
+    assert person_coverage([hit, hit], gt, (200, 100), "box", 0.2)["recall90"] == 1.0  # padding covers the shift
