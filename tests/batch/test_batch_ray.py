@@ -121,22 +121,28 @@ def test_ray_batch_survives_a_killed_worker(ray_cluster, archive, tmp_path):
 
 
 def test_ray_refuses_a_tree_a_node_cannot_see(ray_cluster, tmp_path):
-    """The up-front shared-filesystem check runs on every node: an input tree the node does not see is
-    one clear error naming the node, and the marker file is removed again."""
-    from anon_core.batch.ray_engine import RayEngine, RayEngineError
-    from anon_core.batch.work import WorkSpec
-
-    saved = os.environ.get("RAY_AUTH_MODE")
-    engine = RayEngine(WorkSpec({}, "s"), workers=1, address=ray_cluster)
+    """The up-front shared-filesystem check runs on every node: an input tree a node does not see is
+    one clear error naming the node, and the marker file is removed again.  (In a subprocess: a Ray
+    driver in the pytest process would keep writing into the cluster's temp dir.)"""
     out = tmp_path / "out"
+    code = f"""
+from pathlib import Path
+from anon_core.batch.ray_engine import RayEngine, RayEngineError
+from anon_core.batch.work import WorkSpec
+engine = RayEngine(WorkSpec({{}}, "s"), workers=1, address={ray_cluster!r})
+try:
     try:
-        with pytest.raises(RayEngineError, match="sees no /nonexistent/archive.*every node mounts"):
-            engine.start(out, Path("/nonexistent/archive"))
-        engine.check_shared_fs(out, tmp_path)  # what this node does see passes
-    finally:
-        engine.close()
-        if saved is None:
-            os.environ.pop("RAY_AUTH_MODE", None)
-        else:
-            os.environ["RAY_AUTH_MODE"] = saved
-    assert list(out.iterdir()) == []
+        engine.start(Path({str(out)!r}), Path("/nonexistent/archive"))
+    except RayEngineError as exc:
+        print("refused:", exc)
+    engine.check_shared_fs(Path({str(out)!r}), Path({str(tmp_path)!r}))  # what the node sees passes
+    print("visible tree: ok")
+finally:
+    engine.close()
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
+                       env=os.environ | {"PYTHONPATH": str(ROOT)})
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "refused: Ray node(s)" in p.stdout and "sees no /nonexistent/archive" in p.stdout
+    assert "every node mounts at the same path" in p.stdout and "visible tree: ok" in p.stdout
+    assert list(out.iterdir()) == []  # the marker is gone
