@@ -1,5 +1,8 @@
 """`anon batch --engine ray` on a real local Ray cluster (`ray start --head`, 2 CPUs, its own short temp
 dir), stopped afterwards by killing the process group that `ray start` created (only our processes).
+The cluster and its drivers run inside a network namespace of their own that has only the loopback
+interface (`ip netns`, root only): Ray 2.60 otherwise listens on the machine's own address even with
+`--node-ip-address 127.0.0.1`, and a test server must be reachable on loopback alone.
 One batch worker is SIGKILLed while it processes a file: Ray restarts the actor and retries the task,
 and the manifest still lists every file exactly once."""
 
@@ -37,11 +40,27 @@ def _ray_cli() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster():
+def loopback_ns():
+    """Command prefix that runs a process in a fresh network namespace holding only `lo` (127.0.0.1)."""
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("the Ray tests need root and iproute2 to confine the cluster to a loopback-only namespace")
+    name = f"anonray{os.getpid()}"
+    made = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot create a network namespace here: {made.stderr.strip()}")
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        yield ["ip", "netns", "exec", name]
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(loopback_ns):
     temp = tempfile.mkdtemp(prefix="ar", dir="/tmp")  # Ray's socket paths must stay under ~107 characters
     port = _free_port()
     env = os.environ | {"PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
-    start = subprocess.Popen([*_ray_cli(), "start", "--head", "--port", str(port), "--num-cpus", "2",
+    start = subprocess.Popen([*loopback_ns, *_ray_cli(), "start", "--head", "--port", str(port), "--num-cpus", "2",
                               "--temp-dir", temp, "--node-ip-address", "127.0.0.1", "--include-dashboard=false",
                               "--disable-usage-stats"], env=env, start_new_session=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -85,11 +104,11 @@ def _batch_workers() -> dict[int, str]:
     return found
 
 
-def test_ray_batch_survives_a_killed_worker(ray_cluster, archive, tmp_path):
+def test_ray_batch_survives_a_killed_worker(loopback_ns, ray_cluster, archive, tmp_path):
     out = tmp_path / "out"
     env = os.environ | {"PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "anon_core.cli.main", "batch", str(archive.root), "-o", str(out),
-                             "--engine", "ray", "--ray-address", ray_cluster, "--workers", "2",
+    proc = subprocess.Popen([*loopback_ns, sys.executable, "-m", "anon_core.cli.main", "batch", str(archive.root),
+                             "-o", str(out), "--engine", "ray", "--ray-address", ray_cluster, "--workers", "2",
                              "--photos-per-task", "1", *PIPELINE], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     killed = None
@@ -120,7 +139,7 @@ def test_ray_batch_survives_a_killed_worker(ray_cluster, archive, tmp_path):
     assert "ray, 2 worker(s)" in stdout
 
 
-def test_ray_refuses_a_tree_a_node_cannot_see(ray_cluster, tmp_path):
+def test_ray_refuses_a_tree_a_node_cannot_see(loopback_ns, ray_cluster, tmp_path):
     """The up-front shared-filesystem check runs on every node: an input tree a node does not see is
     one clear error naming the node, and the marker file is removed again.  (In a subprocess: a Ray
     driver in the pytest process would keep writing into the cluster's temp dir.)"""
@@ -140,7 +159,7 @@ try:
 finally:
     engine.close()
 """
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
+    p = subprocess.run([*loopback_ns, sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
                        env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert p.returncode == 0, p.stderr[-3000:]
     assert "refused: Ray node(s)" in p.stdout and "sees no /nonexistent/archive" in p.stdout
