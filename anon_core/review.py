@@ -7,8 +7,9 @@
 
 `add_region` carries the box forward and back through the raw frames (`propagate`: template matching
 by normalised cross-correlation in a window around the last position, on frames shrunk to at most
-TRACK_SIDE px, until the match drops below MIN_MATCH (the person left or turned away), the box leaves
-the frame, or MAX_SPAN frames each way), so one click covers the person for as long as they are there.
+TRACK_SIDE px, until the match drops below MIN_MATCH (the person left or turned away) or MAX_SPAN frames
+each way; a box that reaches the frame's edge keeps its last velocity until it is out of the frame, at
+most COAST frames), so one click covers the person for as long as they are there.
 `mark_false_positive` follows the marked region's track through the job's report.  The control adds
 the manual boxes as regions (origin "manual", labelled like the policy's first target, so they get the
 same anonymizer) and leaves regions that overlap a false-positive box (IoU >= FP_IOU) visible; an
@@ -36,6 +37,7 @@ TRACK_SIDE = 640  # frames are shrunk to this longest side for propagation (spee
 SEARCH = 1.0  # search window: the box grown by this on every side (a face moves < 1 box per frame)
 MIN_MATCH = 0.5  # normalised cross-correlation below this: the face is gone
 MAX_SPAN = 150  # frames followed each way (10 s at 15 fps); memory <= 2 x 150 x 640 x 360 gray bytes (69 MB)
+COAST = 15  # frames a box partly outside the frame keeps its last velocity (it is leaving)
 FP_IOU = 0.5
 WHO = "reviewer"
 
@@ -135,18 +137,33 @@ def propagate(video: str | Path, frame: int, box, max_span: int = MAX_SPAN) -> d
         raise ValueError(f"frame {frame} is beyond the end of {video} ({len(frames)} frames read)")
     box = np.asarray(box, np.float64) * scale
     out = {frame: box / scale}
+    h, w = frames[start].shape
     for step in (1, -1):
-        template, current = _crop(frames[start], box), box
+        template, current, velocity, coasting = _crop(frames[start], box), box, np.zeros(4), 0
         i = start + step
         while 0 <= i < len(frames) and template is not None:
-            found, score = _match(frames[i], template, current)
-            if found is None or score < MIN_MATCH:
-                break
-            current = found
+            if _inside(current + velocity, w, h):
+                found, score = _match(frames[i], template, current)
+                if found is None or score < MIN_MATCH:
+                    break
+                velocity, current = found - current, found
+                template = _crop(frames[i], current)
+            else:  # leaving the frame: no full template to match; coast at the last velocity until gone
+                coasting += 1
+                current = current + velocity
+                if coasting > COAST or not _overlaps(current, w, h):
+                    break
             out[i + frame - start] = current / scale
-            template = _crop(frames[i], current)
             i += step
     return dict(sorted(out.items()))
+
+
+def _inside(box, w: int, h: int) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= w and box[3] <= h
+
+
+def _overlaps(box, w: int, h: int) -> bool:
+    return box[2] > 0 and box[3] > 0 and box[0] < w and box[1] < h
 
 
 def _gray_frames(video, first: int, last: int) -> tuple[list[np.ndarray], float]:

@@ -20,7 +20,8 @@ def moving_face_clip(path, person_img, frames=FRAMES, step=10):
         for i in range(frames):
             f = bg.copy()
             x = 20 + step * i
-            f[60:280, x:x + 200] = face
+            if x < 480:  # the portrait slides out over the right edge
+                f[60:280, x:x + 200] = face[:, : min(200, 480 - x)]
             w.write(f)
             found = det(f)
             boxes.append(found.xyxy[int(np.argmax(found.scores))] if len(found) else None)

@@ -37,6 +37,21 @@ def test_propagation_follows_the_face_both_ways(clip):
         assert abs(box[0] - boxes[f][0]) < 6 and abs(box[1] - boxes[f][1]) < 6, (f, box, boxes[f])
 
 
+def test_propagation_follows_a_face_out_of_the_frame(tmp_path, people):
+    """The face slides out over the right edge: the region follows it until it is gone."""
+    path = tmp_path / "exit.mp4"
+    boxes = moving_face_clip(path, load_person_image(people[2], "studio_portrait", max_side=300), step=24)
+    got = propagate(path, 2, boxes[2])
+    visible = [f for f in range(FRAMES) if 20 + 24 * f < 480]  # the pasted portrait still shows something
+    for f, box in boxes_by_frame(boxes).items():
+        assert f in got and got[f][0] <= box[0] + 6 and got[f][2] >= box[2] - 6, (f, got.get(f), box)
+    assert max(got) >= max(f for f in visible if boxes[f] is not None)
+
+
+def boxes_by_frame(boxes):
+    return {f: b for f, b in enumerate(boxes) if b is not None}
+
+
 def test_added_region_is_anonymized_on_the_following_frames(clip, tmp_path):
     """Threshold 0.99: the detector misses the face; one reviewer box on frame 8 anonymizes it on every
     frame; the report records who, what, when and which frames."""
