@@ -142,3 +142,17 @@ def test_enrolment_refuses_photos_without_exactly_one_face(tmp_path):
     with pytest.raises(ConsentError, match="holds no photos"):
         enrol_folder(tmp_path / "empty")
     assert main(["image", str(d / "alice_wall.jpg"), "-o", str(tmp_path / "o.png"), "--keep-faces", str(d)]) == 2
+
+
+def test_image_with_a_policy_file_consent_list(consent_dir, tmp_path):
+    """`anon image --policy` with `keep_faces:` relative to the policy file: same rule on one photo."""
+    (frame, faces), = scene([ENROLLED, OTHER], frames=1)
+    src, out = tmp_path / "photo.png", tmp_path / "out.png"
+    cv2.imwrite(str(src), frame)
+    (tmp_path / "consent").symlink_to(consent_dir)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("face: {method: pixelate}\nkeep_faces: consent\n")
+    assert main(["image", str(src), "-o", str(out), "--policy", str(policy)]) == 0
+    anon = cv2.imread(str(out))
+    ncc = dict(zip(faces, detail_nccs(frame, anon, list(faces.values()))))
+    assert ncc[ENROLLED] > LEAK_NCC and ncc[OTHER] < LEAK_NCC
