@@ -24,9 +24,8 @@ import torch
 
 from anon_core.detections import box_iou
 from anon_core.gpu.anonymize import GpuStyle, anonymize_batch
-from anon_core.gpu.centerface import REPO, TorchCenterFace
-
-DATA = REPO / ".device" / "gpu_check"
+from anon_core.gpu.centerface import TorchCenterFace
+from anon_core.gpu.check_data import DATA
 
 
 def _env() -> dict:

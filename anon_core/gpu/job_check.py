@@ -18,6 +18,7 @@ from pathlib import Path
 
 import av
 
+from anon_core.gpu.check_data import DATA
 from anon_core.gpu.video_job import GpuJobOptions, GpuVideoJob
 from anon_core.jobs import JobOptions
 
@@ -129,8 +130,6 @@ if __name__ == "__main__":
     ap.add_argument("--tuning", metavar="OUT_DIR", help="compare cuDNN tuning off/on on the prepared clip")
     args = ap.parse_args()
     if args.tuning:
-        from anon_core.gpu.device_check import DATA
-
         result = tuning(DATA / "clip_1080p.mp4", DATA / "warm_1080p.mp4", Path(args.tuning))
         print(json.dumps(result, indent=1))
         raise SystemExit(0)

@@ -38,7 +38,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from anon_core.cli.main import CliError
-    from anon_core.synth.scenes import SceneConfig, build_scene
+    from anon_core.synth.samples import build_scene
+    from anon_core.synth.scenes import SceneConfig
     from anon_core.synth.writer import write_scene
 
     try:

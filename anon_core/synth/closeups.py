@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
+import anon_core.synth.backgrounds as backgrounds
 from anon_core.groundtruth import CLASS_IDS
-from anon_core.synth import backgrounds
 from anon_core.synth.emotions import EMOTIONS, emotion_sprites
 from anon_core.synth.people import portrait_sprite
 from anon_core.synth.render import Placement, SpriteScaler

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import anon_core.synth.backgrounds as backgrounds
 from anon_core.groundtruth import CLASS_IDS
-from anon_core.synth import backgrounds
 from anon_core.synth.objects import OBJECT_KINDS, RELATIVE_HEIGHT, draw_object, object_class
 from anon_core.synth.people import Sprite, body_sprite, load_people
 from anon_core.synth.render import Placement, SpriteScaler, Truth, compose
@@ -231,13 +231,3 @@ def crowd(cfg: SceneConfig) -> Scene:
                              int(rng.choice([-1, 1])), speed, t0, 0.015))
     frames, _ = _run(movers, cfg, horizon, SpriteScaler())
     return Scene(cfg, bg, frames, {"horizon": horizon, "line": None, "crossings": []})
-
-
-def build_scene(cfg: SceneConfig) -> Scene:
-    """The scene of `cfg.kind`."""
-    from anon_core.synth import closeups
-
-    builders = {"walkway": walkway, "industrial": industrial, "faces": closeups.faces, "webcam": closeups.webcam,
-                "crowd": crowd}
-    cfg = cfg.resolved()
-    return builders[cfg.kind](cfg)

@@ -8,7 +8,8 @@ import pytest
 from anon_core.detections import box_iou
 from anon_core.synth.people import Sprite, body_sprite
 from anon_core.synth.render import Placement, compose, scale_sprite
-from anon_core.synth.scenes import SceneConfig, build_scene
+from anon_core.synth.samples import build_scene
+from anon_core.synth.scenes import SceneConfig
 
 MAGENTA = (255, 0, 255)
 

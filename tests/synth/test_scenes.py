@@ -13,7 +13,8 @@ from anon_core.cli.main import main
 from anon_core.groundtruth import load_mot
 from anon_core.synth.emotions import EMOTIONS, locate_cells
 from anon_core.synth.people import load_people
-from anon_core.synth.scenes import SceneConfig, build_scene
+from anon_core.synth.samples import build_scene
+from anon_core.synth.scenes import SceneConfig
 from anon_core.synth.writer import load_faces, write_scene
 
 SMALL = dict(seconds=1.0, fps=6, size=(256, 144))

@@ -21,6 +21,7 @@ from showcases.counting.session import CountOptions, build_pipeline, run_countin
 from showcases.counting.study import Setting, run_study
 
 RAW_RMSE_MAX = 1.6
+RAW_MAE_MAX = 1.12  # measured 1.014 + ~10 %, same margin as the RMSE
 FACE_ONLY_MAX_RELATIVE_CHANGE = 0.10
 # Absolute floor for the face-only check: 10 % of a tiny RMSE would be below one frame's worth of error.
 # It only binds when the raw RMSE is under 0.5; on TUD-Campus (1.44) the relative 10 % rule binds.
@@ -51,7 +52,11 @@ def test_raw_rmse_on_tud_campus_is_below_the_measured_threshold(face_run, gt):
     print(f"TUD-Campus YOLOX-Nano raw: RMSE {m['raw'].rmse:.3f} MAE {m['raw'].mae:.3f} bias {m['raw'].bias:+.3f}")
     assert m["frames_scored"] == 71
     assert m["raw"].rmse < RAW_RMSE_MAX
-    assert m["raw"].mae < m["raw"].rmse + 1e-9
+    assert m["raw"].mae < RAW_MAE_MAX
+    # the documented over-counting (people behind the glass and at the edge the GT does not annotate)
+    assert m["raw"].bias > 0
+    per_frame = np.abs(series.raw_array - np.asarray(gt_counts, float))
+    assert m["raw"].mae == pytest.approx(per_frame.mean())
 
 
 def test_face_only_anonymization_changes_count_rmse_by_less_than_10_percent(face_run, gt):
