@@ -50,7 +50,7 @@ def gpu_job_from_args(args: argparse.Namespace):
         options = GpuJobOptions(device=args.device, batch=args.batch, input_width=args.detect_width,
                                 threshold=args.threshold, hold=args.hold,
                                 style=GpuStyle(args.method, args.shape, padding=args.padding),
-                                zones=tuple(parse_zone(z) for z in getattr(args, "zone", ()) or ()))
+                                zones=tuple(parse_zone(z) for z in getattr(args, "privacy_zones", ()) or ()))
         job = GpuVideoJob(options)
     except (ValueError, RuntimeError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None

@@ -69,7 +69,7 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
 def add_control_options(p: argparse.ArgumentParser) -> None:
     """Zones and the consent list (anon_core/zones.py, anon_core/consent): image, video, frames."""
     g = p.add_argument_group("zones and consent")
-    g.add_argument("--zone", action="append", default=[], metavar="always|never=x1,y1,x2,y2,...",
+    g.add_argument("--zone", action="append", default=[], metavar="always|never=x1,y1,x2,y2,...", dest="privacy_zones",
                    help="polygon always anonymized (always=) or never anonymized (never=); pixels, or fractions "
                         "of the frame when every value <= 1; repeat for more zones")
     g.add_argument("--keep-faces", default=None, metavar="DIR",
@@ -99,7 +99,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
                               method=args.method, shape=args.shape, padding=args.padding, policy=policy,
                               strength=getattr(args, "strength", 1.0),
                               detect_width=args.detect_width, auto_download=not args.no_download,
-                              zones=tuple(getattr(args, "zone", ()) or ()),
+                              zones=tuple(getattr(args, "privacy_zones", ()) or ()),
                               keep_faces=getattr(args, "keep_faces", None))
     except (ValueError, PolicyError) as exc:
         raise CliError(str(exc)) from None

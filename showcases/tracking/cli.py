@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"detections before a track gets an id (default {d.min_hits})")
     p.add_argument("--predicted-rows", type=int, default=0, metavar="N",
                    help="also report tracker predictions up to N frames after a miss (default 0)")
-    # dest track_zones: args.zone is read by config_from_args as the privacy zones (always=/never=)
+    # dest track_zones: kept apart from the privacy zones (always=/never=, dest privacy_zones) of anon video
     p.add_argument("--zone", type=_zone, action="append", default=[], metavar="name=x1,y1,x2,y2", dest="track_zones",
                    help="zone for dwell time / entries / exits: rectangle name=x1,y1,x2,y2 or polygon "
                         "name=x,y;x,y;x,y (pixels); repeat for several")
