@@ -7,10 +7,9 @@ import json
 
 import pytest
 from conftest import load_person_image
-from controls.clips import FRAMES, moving_face_clip
+from controls.clips import FRAMES, clip_nccs, moving_face_clip
 
-from anon_core.media import VideoReader
-from anon_core.metrics.leak import LEAK_NCC, detail_nccs
+from anon_core.metrics.leak import LEAK_NCC
 
 STATE = "_anon_review_home"
 
@@ -28,9 +27,6 @@ def _run(at):
     return at
 
 
-def _nccs(raw, out, boxes):
-    with VideoReader(raw) as a, VideoReader(out) as b:
-        return [float(detail_nccs(r, o, [box])[0]) for r, o, box in zip(a.frames(), b.frames(), boxes)]
 
 
 def test_review_adds_a_missed_region_and_rerenders(new_app, clip):
@@ -60,7 +56,7 @@ def test_review_adds_a_missed_region_and_rerenders(new_app, clip):
     at.button(key="home_rerender").click()
     _run(at)
     reviewed = at.session_state[STATE]["reviewed"]
-    assert max(_nccs(path, reviewed["output"], boxes)) < LEAK_NCC
+    assert max(clip_nccs(path, reviewed["output"], boxes)) < LEAK_NCC
     report = json.loads(reviewed["report"].read_text())
     assert report["pipeline"]["controls"]["review"]["changes"][0]["who"] == "reviewer"
     assert "Reviewed file" in [b.label for b in at.get("download_button")]
@@ -79,4 +75,4 @@ def test_review_lists_tracks_and_marks_a_false_positive(new_app, clip):
     at.button(key="home_rerender").click()
     _run(at)
     reviewed = at.session_state[STATE]["reviewed"]
-    assert sum(v > LEAK_NCC for v in _nccs(path, reviewed["output"], boxes)) >= FRAMES - 2
+    assert sum(v > LEAK_NCC for v in clip_nccs(path, reviewed["output"], boxes)) >= FRAMES - 2

@@ -3,7 +3,8 @@
 import numpy as np
 
 from anon_core.detectors import create_detector
-from anon_core.media import VideoWriter
+from anon_core.media import VideoReader, VideoWriter
+from anon_core.metrics.leak import detail_nccs
 
 FRAMES = 20
 
@@ -26,3 +27,9 @@ def moving_face_clip(path, person_img, frames=FRAMES, step=10):
             found = det(f)
             boxes.append(found.xyxy[int(np.argmax(found.scores))] if len(found) else None)
     return boxes
+
+
+def clip_nccs(raw_path, out_path, boxes) -> list[float]:
+    """Detail NCC (anon_core/metrics/leak.py) of one face box per frame, raw clip vs output."""
+    with VideoReader(raw_path) as a, VideoReader(out_path) as b:
+        return [float(detail_nccs(r, o, [box])[0]) for r, o, box in zip(a.frames(), b.frames(), boxes)]

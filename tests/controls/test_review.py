@@ -5,11 +5,10 @@ import json
 
 import pytest
 from conftest import load_person_image
-from controls.clips import moving_face_clip
+from controls.clips import clip_nccs, moving_face_clip
 
 from anon_core.jobs import JobOptions, anonymize_video
-from anon_core.media import VideoReader
-from anon_core.metrics.leak import LEAK_NCC, detail_nccs
+from anon_core.metrics.leak import LEAK_NCC
 from anon_core.pipeline import Pipeline, PipelineConfig
 from anon_core.review import ReviewEdits, propagate, region_thumbnails, track_summary
 
@@ -24,9 +23,6 @@ def clip(tmp_path_factory, people):
     return path, boxes
 
 
-def nccs(raw_path, out_path, boxes):
-    with VideoReader(raw_path) as a, VideoReader(out_path) as b:
-        return [float(detail_nccs(r, o, [box])[0]) for r, o, box in zip(a.frames(), b.frames(), boxes)]
 
 
 def test_propagation_follows_the_face_both_ways(clip):
@@ -59,14 +55,14 @@ def test_added_region_is_anonymized_on_the_following_frames(clip, tmp_path):
     config = PipelineConfig(threshold=0.99)
     missed = tmp_path / "missed.mp4"
     anonymize_video(path, missed, Pipeline(config))
-    assert min(nccs(path, missed, boxes)) > LEAK_NCC  # really missed
+    assert min(clip_nccs(path, missed, boxes)) > LEAK_NCC  # really missed
 
     edits = ReviewEdits()
     change = edits.add_region(path, 8, boxes[8])
     assert change.who == "reviewer" and change.frames == list(range(FRAMES))
     out, rep = tmp_path / "reviewed.mp4", tmp_path / "r.json"
     anonymize_video(path, out, Pipeline(config, controls=[edits.control()]), JobOptions(report_path=rep))
-    after = nccs(path, out, boxes)
+    after = clip_nccs(path, out, boxes)
     assert max(after) < LEAK_NCC, after
     data = json.loads(rep.read_text())
     logged = data["pipeline"]["controls"]["review"]["changes"]
@@ -81,7 +77,7 @@ def test_false_positive_mark_follows_the_track_and_zones_still_win(clip, tmp_pat
     config = PipelineConfig()
     first, rep = tmp_path / "first.mp4", tmp_path / "first.json"
     anonymize_video(path, first, Pipeline(config), JobOptions(report_path=rep))
-    assert max(nccs(path, first, boxes)) < LEAK_NCC
+    assert max(clip_nccs(path, first, boxes)) < LEAK_NCC
     tracks = track_summary(rep)
     main_track = max(tracks, key=lambda t: t["frames"])
     assert main_track["frames"] >= FRAMES - 1 and main_track["mean_score"] > 0.5
@@ -93,7 +89,7 @@ def test_false_positive_mark_follows_the_track_and_zones_still_win(clip, tmp_pat
     assert len(change.frames) >= FRAMES - 1
     out, rep2 = tmp_path / "fp.mp4", tmp_path / "fp.json"
     anonymize_video(path, out, Pipeline(config, controls=[edits.control()]), JobOptions(report_path=rep2))
-    visible = nccs(path, out, boxes)
+    visible = clip_nccs(path, out, boxes)
     assert sum(v > LEAK_NCC for v in visible) >= FRAMES - 2, visible
     data = json.loads(rep2.read_text())
     assert {t["reason"] for t in data["kept_tracks"]} == {"false-positive"}
@@ -101,4 +97,4 @@ def test_false_positive_mark_follows_the_track_and_zones_still_win(clip, tmp_pat
     zoned = tmp_path / "zoned.mp4"
     zone_config = PipelineConfig(zones=("always=0,0,1,0,1,1,0,1",))
     anonymize_video(path, zoned, Pipeline(zone_config, controls=[edits.control()]))
-    assert max(nccs(path, zoned, boxes)) < LEAK_NCC
+    assert max(clip_nccs(path, zoned, boxes)) < LEAK_NCC

@@ -8,10 +8,9 @@ import re
 
 import pytest
 from conftest import load_person_image
-from controls.clips import FRAMES, moving_face_clip
+from controls.clips import FRAMES, clip_nccs, moving_face_clip
 
-from anon_core.media import VideoReader
-from anon_core.metrics.leak import LEAK_NCC, detail_nccs
+from anon_core.metrics.leak import LEAK_NCC
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 150_000
@@ -25,9 +24,6 @@ def missed_clip(tmp_path_factory, people):
     return path, boxes
 
 
-def _nccs(raw, out, boxes):
-    with VideoReader(raw) as a, VideoReader(out) as b:
-        return [float(detail_nccs(r, o, [box])[0]) for r, o, box in zip(a.frames(), b.frames(), boxes)]
 
 
 def _number(page, label: str, value: int) -> None:
@@ -72,6 +68,6 @@ def test_reviewer_adds_a_missed_region_and_downloads_it_anonymized(browser, stre
         dl.value.save_as(out)
     finally:
         context.close()
-    after = _nccs(path, out, boxes)
+    after = clip_nccs(path, out, boxes)
     assert len(after) == FRAMES
     assert max(after[START:]) < LEAK_NCC, after
