@@ -103,13 +103,27 @@ def check_complete(source, report: Report, options: JobOptions) -> None:
     if not isinstance(source, VideoReader):
         return
     expected = source.info.frame_count if source.frame_count_exact else None
-    read, error = report.frame_count, source.decode_error
+    _judge_completeness(source.path, expected, source.decode_error, report, options)
+
+
+def check_complete_file(src: Path, report: Report, options: JobOptions) -> None:
+    """check_complete for jobs that read the video themselves (the GPU job): the count from a probe."""
+    if not Path(src).is_file():
+        return
+    with VideoReader(src) as reader:
+        expected = reader.info.frame_count if reader.frame_count_exact else None
+    _judge_completeness(Path(src), expected, None, report, options)
+
+
+def _judge_completeness(path: Path, expected: int | None, error: str | None, report: Report,
+                        options: JobOptions) -> None:
+    read = report.frame_count
     if error is None and (expected is None or read >= expected):
         return
     what = f"read {read} of {expected} frames" if expected else f"read {read} frames"
     why = error or "the file ends early (truncated)"
     if not options.allow_partial:
-        raise MediaError(f"{source.path}: incomplete video, {what} ({why}); nothing written. "
+        raise MediaError(f"{path}: incomplete video, {what} ({why}); nothing written. "
                          "Pass --allow-partial to keep the readable frames (exit 3)")
     missing = list(range(read, expected)) if expected else []
     report.failed_frames += max(1, len(missing))

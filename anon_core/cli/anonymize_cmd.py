@@ -12,6 +12,7 @@ from anon_core.jobs import (
     anonymize_frames,
     anonymize_image,
     anonymize_video,
+    check_complete_file,
     check_video_output,
     publish_job,
 )
@@ -61,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
             from pathlib import Path
 
             check_video_output(Path(src), Path(dst))
-            return publish_job(Path(src), Path(dst), options, lambda tmp, opts: gpu.run(src, tmp, opts))
+            def body(tmp, opts):
+                report = gpu.run(src, tmp, opts)
+                check_complete_file(Path(src), report, opts)  # a truncated input is never silent
+                return report
+
+            return publish_job(Path(src), Path(dst), options, body)
 
         pipeline = None
     else:
