@@ -100,6 +100,10 @@ def check_complete(source, report: Report, options: JobOptions) -> None:
     with allow_partial the frames that were read are kept and the missing ones are listed in the
     report as failures (so the job exits 3).  Checked only where the container states an exact frame
     count (MP4/MOV index) or the decoder reported an error."""
+    if isinstance(source, FrameFolder) and source.skipped:
+        _, reason = source.skipped[0]
+        _judge_completeness(source.path, len(source), f"{len(source.skipped)} unreadable, first: {reason}", report,
+                            options, missing=[i for i, _ in source.skipped])
     if not isinstance(source, VideoReader):
         return
     expected = source.info.frame_count if source.frame_count_exact else None
@@ -116,16 +120,17 @@ def check_complete_file(src: Path, report: Report, options: JobOptions) -> None:
 
 
 def _judge_completeness(path: Path, expected: int | None, error: str | None, report: Report,
-                        options: JobOptions) -> None:
+                        options: JobOptions, missing: list[int] | None = None) -> None:
     read = report.frame_count
     if error is None and (expected is None or read >= expected):
         return
     what = f"read {read} of {expected} frames" if expected else f"read {read} frames"
     why = error or "the file ends early (truncated)"
     if not options.allow_partial:
-        raise MediaError(f"{path}: incomplete video, {what} ({why}); nothing written. "
+        raise MediaError(f"{path}: incomplete input, {what} ({why}); nothing written. "
                          "Pass --allow-partial to keep the readable frames (exit 3)")
-    missing = list(range(read, expected)) if expected else []
+    if missing is None:
+        missing = list(range(read, expected)) if expected else []
     report.failed_frames += max(1, len(missing))
     report.failures.append({"frames_missing": missing, "frames_read": read, "frames_expected": expected,
                             "error": f"incomplete input: {why}"})
@@ -184,7 +189,7 @@ def _video_job(src: Path, dst: Path, pipeline: Pipeline, options: JobOptions) ->
     source = open_source(src)
     if isinstance(source, SingleImage):
         raise MediaError(f"{src} is an image; use `anon image`")
-    if isinstance(source, VideoReader):
+    if isinstance(source, (VideoReader, FrameFolder)):
         source.tolerate_errors = True  # check_complete turns a decode error into a clear failure (or exit 3)
     info = source.info
     inp = file_entry(src, info=info.to_dict()) if src.is_file() else {"path": str(src), "info": info.to_dict()}
@@ -204,12 +209,15 @@ def anonymize_frames(src: str | Path, dst: str | Path, pipeline: Pipeline, optio
     if dst.exists() and not dst.is_dir():
         raise MediaError(f"{dst}: exists and is not a folder; give a folder (or an .mp4) for the frames")
     source = FrameFolder(src)
+    source.tolerate_errors = True  # an unreadable frame: exit 2 naming it, or skipped with --allow-partial
 
     def body(tmp: Path, opts: JobOptions) -> Report:
         names = [f.name for f in source.files]
         report = Report("frames", input={"path": str(src), "info": source.info.to_dict(), "files": len(names)},
                         pipeline=pipeline.describe())
-        _run(source, pipeline, lambda r, t: write_image(tmp / names[r.index], r.frame), opts, report, dst.name)
+        # r.index counts processed frames; source.yielded maps it to the file (skipped frames have none)
+        _run(source, pipeline, lambda r, t: write_image(tmp / names[source.yielded[r.index]], r.frame), opts,
+             report, dst.name)
         return finish_report(report, tmp, opts)
 
     return publish_job(src, dst, options, body, folder=True)

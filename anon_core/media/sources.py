@@ -33,16 +33,28 @@ class FrameFolder:
         h, w = first.shape[:2]
         self.info = VideoInfo(w, h, fps, len(self.files), len(self.files) / fps, 0, "images", False)
         self.path = root
+        # With tolerate_errors an unreadable frame is skipped and listed in `skipped` (index, reason)
+        # instead of ending the iteration; `yielded` holds the file index of every frame yielded, in order.
+        self.tolerate_errors = False
+        self.skipped: list[tuple[int, str]] = []
+        self.yielded: list[int] = []
 
     def __len__(self) -> int:
         return len(self.files)
 
     def timed_frames(self) -> Iterator[tuple[float, np.ndarray]]:
         for i, f in enumerate(self.files):
-            img = read_image(f)
-            if img.shape[:2] != (self.info.height, self.info.width):
-                raise MediaError(f"{f}: frame size {img.shape[1]}x{img.shape[0]} differs from the first frame's "
-                                 f"{self.info.width}x{self.info.height}")
+            try:
+                img = read_image(f)
+                if img.shape[:2] != (self.info.height, self.info.width):
+                    raise MediaError(f"{f}: frame size {img.shape[1]}x{img.shape[0]} differs from the first "
+                                     f"frame's {self.info.width}x{self.info.height}")
+            except MediaError as exc:
+                if not self.tolerate_errors:
+                    raise
+                self.skipped.append((i, str(exc)))
+                continue
+            self.yielded.append(i)
             yield i / self.info.fps, img
 
     def close(self) -> None:

@@ -109,3 +109,19 @@ def test_truncated_video_on_the_gpu_path_is_not_silent(truncated, tmp_path, monk
     lines = error_lines(capsys.readouterr().err)
     assert rc == 2 and len(lines) == 1 and f"of {FRAMES} frames" in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4"]
+
+
+def test_unreadable_frame_in_a_folder(workspace, capsys):
+    """Partly undecodable input: one frame of a folder is garbage.  Exit 2 naming it, or with
+    --allow-partial the readable frames under their own names, exit 3, the missing one listed."""
+    (workspace / "seq" / "img1" / "000003.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    out, report = workspace / "out", workspace / "r.json"
+    rc = main(["frames", str(workspace / "seq"), "-o", str(out), "--method", "fill", "--no-progress"])
+    lines = error_lines(capsys.readouterr().err)
+    assert rc == 2 and len(lines) == 1 and "000003.jpg" in lines[0] and "read 3 of 4" in lines[0], lines
+    assert not out.exists()
+    rc = main(["frames", str(workspace / "seq"), "-o", str(out), "--report", str(report), "--method", "fill",
+               "--allow-partial", "--no-progress"])
+    assert rc == 3
+    assert sorted(p.name for p in out.iterdir()) == ["000001.jpg", "000002.jpg", "000004.jpg"]
+    assert json.loads(report.read_text())["input"]["partial"]["missing_frames"] == [2]
