@@ -158,8 +158,9 @@ class Outputs:
             raise OutputError(f"{path}: folder is not empty; pass --overwrite to replace the files this command "
                               "writes (other files are kept), or choose an empty folder")
         self._writable_parent(r)
-        try:
-            tmp = Path(tempfile.mkdtemp(dir=r.parent, prefix=f".{r.name}.", suffix=".part"))
+        try:  # inside an existing folder (its parent may not be writable, e.g. `-o .`), else beside it
+            where = (r, ".anon-") if r.is_dir() else (r.parent, f".{r.name}.")
+            tmp = Path(tempfile.mkdtemp(dir=where[0], prefix=where[1], suffix=".part"))
         except OSError as exc:
             raise output_error(exc, path) from None
         self._folders.append((tmp, r))
@@ -207,7 +208,7 @@ class Outputs:
 
 def _merge_folder(tmp: Path, final: Path, overwrite: bool) -> None:
     """Move the files of `tmp` into `final` (same relative names), then remove `tmp`."""
-    if not final.exists():
+    if not final.exists() and tmp.parent != final:
         os.rename(tmp, final)  # atomic: the folder appears complete
         return
     for src in sorted(tmp.rglob("*")):

@@ -7,12 +7,8 @@ Core commands are listed in CORE_COMMANDS; showcases plug theirs in through the
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import logging
 import os
 import sys
-from importlib.metadata import entry_points
 
 from anon_core.cli.errors import CliError  # noqa: F401  (re-exported: commands import it from here)
 from anon_core.interrupts import Terminated, received_signal, signals_raise
@@ -27,7 +23,12 @@ CORE_COMMANDS = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser():
+    """The argparse parser with every command (imports the command modules: numpy, torch, models)."""
+    import argparse
+    import importlib
+    from importlib.metadata import entry_points
+
     parser = argparse.ArgumentParser(
         prog="anon", description="Anonymize faces and persons in photos and video; run analytics on the result.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             parser = build_parser()
             args = parser.parse_args(argv)
             command = f"anon {args.command}"
+            import logging
+
             logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                                 format="%(levelname)s %(name)s: %(message)s")
             return int(args.func(args) or 0)
