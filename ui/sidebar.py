@@ -21,7 +21,7 @@ WIDGET = "anon_w_"
 EVERY_CHOICES = [1, 2, 3, 4, 6, 8, "auto"]
 DEFAULTS = {
     "targets": ["face"], "method": "blur", "shape": "ellipse", "face_detector": "centerface",
-    "person_detector": "yolox-nano", "custom_threshold": False, "threshold": 0.4, "detect_every": 1,
+    "person_detector": "yolox-nano-hd", "custom_threshold": False, "threshold": 0.4, "detect_every": 1,
     "hold_frames": 8, "padding": 0.15, "policy_name": None, "policy_text": None, "strength": 1.0,
 }
 

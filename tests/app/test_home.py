@@ -98,7 +98,7 @@ def test_missing_model_shows_badge_and_error(new_app, tmp_path, monkeypatch, fac
     at = _run(new_app())
     at.multiselect(key="anon_w_targets").set_value(["person"])
     at = _run(at)
-    assert at.sidebar.selectbox(key="anon_w_person_detector").value == "yolox-nano"
+    assert at.sidebar.selectbox(key="anon_w_person_detector").value == "yolox-nano-hd"  # the default person path
     assert "missing" in _texts(at.sidebar.markdown)
     at = _upload(at, "me.jpg", face_jpeg, "image/jpeg")
     assert "Model missing" in _texts(at.error) and "anon models pull yolox-nano" in _texts(at.error)
