@@ -22,8 +22,8 @@ from anon_core.metrics import AnonymizationScore, changed_mask, mask_blobs, regi
 
 log = logging.getLogger(__name__)
 
-PERSON_MODELS = ("hog", "yolox-nano", "yolox-nano-hd", "yolox-nano-tiled", "yolox-tiny", "yolox-s",
-                 "fasterrcnn-v2", "maskrcnn-v2", "ssdlite",
+PERSON_MODELS = ("hog", "yolox-nano", "yolox-nano-hd", "yolox-nano-tiled", "yolox-tiny", "yolox-s", "yolox-tiny-hd",
+                 "yolox-s-hd", "fasterrcnn-v2", "maskrcnn-v2", "ssdlite",
                  "retinanet-v2", "fcos")
 FACE_MODELS = ("centerface", "dlib-hog", "dlib-cnn")
 TRACK_EVERY = (1, 3, 5, 10)
