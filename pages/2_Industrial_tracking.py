@@ -5,8 +5,6 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
 
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
@@ -16,9 +14,10 @@ from showcases.tracking.analysis import TRACK_THRESHOLD, TrackingConfig, default
 from showcases.tracking.detect import GT_DETECTOR, GtDetector, ModelDetector, check_classes, tracking_detectors
 from showcases.tracking.session import TrackJob, run_job
 from showcases.tracking.zones import parse_zone
-from ui import inputs, layout, models, sidebar
+from ui import charts, compare, feedback, inputs, layout, models, results, sidebar, tracking_view
 
 KEY = "track"
+SAMPLE_ZONE = "dock=0,300,400,540"  # the industrial sample's loading dock (960x540 frame)
 CLASSES = ["person", "car", "truck", "bus", "bicycle", "motorcycle", "forklift", "box", "pallet", "cart",
            "suitcase", "backpack", "handbag", "chair"]
 GT_NOTE = ("**gt** is not a model: it feeds the tracker the sample's ground-truth boxes with noise, misses and "
@@ -53,19 +52,10 @@ with st.sidebar:
     draw = st.radio("Tracks drawn on the video", ["anonymized", "raw"], horizontal=True, key=f"{KEY}_draw",
                     help="anonymized: tracked on the anonymized frames. raw: tracked on the raw frames inside the "
                          "server (analyze-then-anonymize), drawn on the anonymized frames.")
-    zone_text = st.text_area("Zones (one per line, pixels)", "dock=0,300,400,540", key=f"{KEY}_zones",
+    zone_text = st.text_area("Zones (one per line, pixels)", "", key=f"{KEY}_zones", placeholder=SAMPLE_ZONE,
                              help="Rectangle `name=x1,y1,x2,y2` or polygon `name=x,y;x,y;x,y`. Dwell time, entries "
-                                  "and exits use the foot point (bottom centre) of each box.")
-
-zones, zone_errors = [], []
-for line in zone_text.splitlines():
-    if line.strip():
-        try:
-            zones.append(parse_zone(line.strip(), default_name=f"zone {len(zones) + 1}"))
-        except ValueError as exc:
-            zone_errors.append(str(exc))
-for err in zone_errors:
-    st.warning(err)
+                                  "and exits use the foot point (bottom centre) of each box. Empty: the industrial "
+                                  "sample uses its loading dock, uploads use no zone.")
 
 choice = inputs.choose_media(("upload", "sample", "webcam"), sample_kind="industrial", key=KEY, media=("video",))
 if choice is None:
@@ -77,7 +67,21 @@ if not classes:
     st.warning("Pick at least one class to track.")
     st.stop()
 
-gt = load_mot(choice.sample.gt) if choice.sample is not None else None
+zones, zone_errors = [], []
+lines = zone_text.splitlines() or ([SAMPLE_ZONE] if choice.sample_kind == "industrial" else [])
+for line in lines:
+    if line.strip():
+        try:
+            zones.append(parse_zone(line.strip(), default_name=f"zone {len(zones) + 1}"))
+        except ValueError as exc:
+            zone_errors.append(str(exc))
+for err in zone_errors:
+    st.warning(err)
+if zones and not zone_text.strip():
+    st.caption(f"The sample's zone `{SAMPLE_ZONE}` is used (set your own zones in the sidebar).")
+
+with feedback.guard(choice.name):
+    gt = load_mot(choice.sample.gt) if choice.sample is not None else None
 if det_name == GT_DETECTOR and gt is None:
     st.error("The **gt** detector needs ground truth: pick the sample, or a real detector for uploads.")
     st.stop()
@@ -89,40 +93,43 @@ else:
     except ValueError as exc:
         st.error(str(exc))
         st.stop()
-    detect = ModelDetector(models.load_detector(det_name, threshold), classes)
+    try:
+        detect = ModelDetector(models.load_detector(det_name, threshold), classes)
+    except Exception as exc:  # missing weights / broken install: say how to fix it, keep the page alive
+        st.error(f"Tracking detector **{det_name}** not usable: {feedback.user_message(exc)}. "
+                 f"{layout.missing_model_help(det_name)}", icon=":material/extension_off:")
+        st.stop()
 pipeline = models.make_pipeline(config)
 if pipeline is None:
     st.stop()
 
 tracking = TrackingConfig(classes=tuple(classes),
                           tracker=TrackerConfig(max_age=max_age, min_hits=min_hits, high_score=high))
-signature = json.dumps([choice.token, det_name, threshold, tracking.to_dict(), [z.to_dict() for z in zones], draw,
-                        trail, models.config_signature(pipeline)], sort_keys=True, default=str)
-state = st.session_state.get(f"_{KEY}_result")
-if state is not None and state["signature"] != signature:
-    state = None
-if state is None and st.button("Track clip", type="primary", key=f"{KEY}_go"):
+sig = results.signature(choice.token, det_name, threshold, tracking.to_dict(), [z.to_dict() for z in zones], draw,
+                        trail, models.config_signature(pipeline))
+state, stale = results.lookup(KEY, sig, choice.token)
+if (state is None or stale) and st.button("Track clip", type="primary", key=f"{KEY}_go", icon=":material/play_arrow:"):
     out_dir = Path(tempfile.mkdtemp(prefix="track-", dir=inputs.session_tempdir()))
-    bar = st.progress(0.0, text="Tracking …")
-
-    def progress(i, total):
-        if total:
-            bar.progress(min(1.0, (i + 1) / total), text=f"frame {i + 1} of {total}")
-
     job = TrackJob(zones=zones, output=out_dir / "tracked.mp4", draw=draw, trail=trail)
-    try:
-        with choice.local_path() as path:
-            outcome = run_job(path, detect, pipeline, tracking, job, gt=gt, progress=progress)
-    except Exception as exc:  # bad media, codec problems: say what happened, keep the page alive
-        st.error(f"Could not track this clip: {exc}")
-        st.stop()
-    bar.empty()
-    state = {"signature": signature, "video": job.output, "report": outcome.report, "tables": outcome.result.tables}
-    st.session_state[f"_{KEY}_result"] = state
+    with feedback.guard(choice.name), choice.local_path() as path:
+        with feedback.Progress(f"Tracking {choice.name}") as bar:
+            outcome = run_job(path, detect, pipeline, tracking, job, gt=gt,
+                              progress=lambda i, total: bar.update(i + 1, total))
+        raw, anon = compare.frame_pair(path, job.output)
+    state = results.put(KEY, sig, {"video": job.output, "report": outcome.report, "tables": outcome.result.tables,
+                                   "raw": raw, "anon": anon}, folder=out_dir, source=choice.token)
+    stale = False
 if state is None:
+    st.info("Press **Track clip** to track the clip on the raw and on the anonymized frames.")
     st.stop()
+if stale:
+    results.stale_note("Track clip")
 
 report, tables = state["report"], state["tables"]
+metrics = tracking_view.metrics_table(report)
+tracking_view.verdict(report, metrics)
+compare.side_by_side(state["raw"], state["anon"], "Raw (middle frame; stays on the server)",
+                     f"Anonymized with tracks ({draw} run) · middle frame")
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.video(str(state["video"]))
@@ -130,14 +137,10 @@ with left:
                        "video/mp4", key=f"{KEY}_dl_video")
 with right:
     st.subheader("Tracks per class")
-    st.dataframe(pd.DataFrame({side: s["tracks_per_class"] for side, s in report["sides"].items()}).fillna(0)
-                 .astype(int), use_container_width=True)
-    if "metrics" in report:
+    st.dataframe(tracking_view.tracks_per_class(report), width="stretch")
+    if metrics is not None:
         st.subheader("Against ground truth")
-        st.caption(f"Classes evaluated: {', '.join(report['metrics_classes'])}; IoU >= 0.5 (motmetrics). "
-                   "The last row is anonymized minus raw, in points.")
-        st.dataframe(pd.DataFrame(report["metrics"])[["input", "mota", "idf1", "id_switches", "precision",
-                                                       "recall"]], hide_index=True, use_container_width=True)
+        tracking_view.show_metrics(metrics, report.get("metrics_classes", classes))
     elif "metrics_note" in report:
         st.caption(report["metrics_note"])
     if det_name == GT_DETECTOR:
@@ -152,28 +155,15 @@ if traj.empty:
     st.stop()
 traj["track"] = traj["label"] + " " + traj["track_id"].astype(str)
 w, h = report["size"]
-fig = px.line(traj, x="x", y="y", color="track", line_group="track_id", hover_data=["frame", "time"],
-              title="Trajectories (foot points, image coordinates)")
-for z in zones:
-    xs, ys = zip(*(z.points + z.points[:1]))
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"zone {z.name}", line={"dash": "dot", "width": 2}))
-fig.update_yaxes(range=[h, 0], scaleanchor="x")
-fig.update_xaxes(range=[0, w])
-st.plotly_chart(fig, use_container_width=True)
-
+st.plotly_chart(charts.trajectories(traj, zones, w, h), width="stretch", key=f"{KEY}_traj")
 spans = table.spans()
 spans["track"] = spans["label"] + " " + spans["track_id"].astype(str)
-timeline = go.Figure(go.Bar(y=spans["track"], x=spans["end"] - spans["start"], base=spans["start"],
-                            orientation="h", marker_color=px.colors.qualitative.Plotly[0],
-                            hovertext=spans["frames"].astype(str) + " frames seen"))
-timeline.update_layout(title="Timeline of tracks", xaxis_title="seconds", height=max(250, 28 * len(spans)))
-st.plotly_chart(timeline, use_container_width=True)
+st.plotly_chart(charts.timeline(spans), width="stretch", key=f"{KEY}_timeline")
 
-zone_rows = [{"zone": z["name"], "class": c, **v} for z in report["sides"][side].get("zones", [])
-             for c, v in z["per_class"].items()]
-if zone_rows:
+zone_rows = tracking_view.zone_table(report, side)
+if not zone_rows.empty:
     st.subheader("Zones: dwell time, entries and exits")
-    st.dataframe(pd.DataFrame(zone_rows), hide_index=True, use_container_width=True)
+    st.dataframe(zone_rows, hide_index=True, width="stretch")
 
 st.subheader("Export")
 c1, c2 = st.columns(2)

@@ -3,20 +3,19 @@
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from anon_core.media import read_image
+from anon_core.media import probe, read_image
 from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS
-from showcases.attributes.media_run import RunConfig, emotion_share, image_from_bytes, run_image, run_video
-from ui import inputs, layout
+from showcases.attributes.media_run import RunConfig, faces_of, image_from_bytes, run_image, run_video
+from ui import attributes_view, compare, feedback, inputs, layout, results
 
+KEY = "attributes"
 layout.page_setup(
-    "Age, sex and emotion", icon="🎭",
+    "Age, sex and emotion", icon=":material/mood:",
     intro="Identity must go, attributes may stay. Each face is estimated (age, sex, emotion) on the raw and on "
-          "the anonymized image; the chart shows, for every method, how much of the attributes survives against "
-          "how often a face recogniser (dlib, distance < 0.6) still re-identifies the person.")
+          "the anonymized image; the comparison shows, for every method, how much of the attributes survives "
+          "and how often a face recogniser (dlib, distance < 0.6) still re-identifies the person.")
 
 
 @st.cache_resource(show_spinner="Loading face, age/sex, emotion and recognition models …")
@@ -34,76 +33,86 @@ def _method_label(m: str) -> str:
 
 with st.sidebar:
     st.subheader("Attributes")
-    method = st.selectbox("Output method", METHODS, index=METHODS.index("synthetic-face"), format_func=_method_label)
-    compared = st.multiselect("Methods compared", METHODS, default=list(METHODS))
-    overlay = st.toggle("Write estimates on the output", value=True)
+    method = st.selectbox("Output method", METHODS, index=METHODS.index("synthetic-face"), format_func=_method_label,
+                          key=f"{KEY}_method")
+    compared = st.multiselect("Methods compared", METHODS, default=list(METHODS), key=f"{KEY}_compared")
+    overlay = st.toggle("Write estimates on the output", value=True, key=f"{KEY}_overlay")
 
-choice = inputs.choose_media(("upload", "sample"), sample_kind="faces", key="attributes")
-with st.expander("📷 Webcam snapshot"):
-    snap = st.camera_input("Take a photo (processed here, not stored)", key="attributes_cam")
+choice = inputs.choose_media(("upload", "sample"), sample_kind="faces", key=KEY, extra_samples=("deboarding",))
+with st.expander("Webcam snapshot", icon=":material/photo_camera:"):
+    snap = st.camera_input("Take a photo (processed here, not stored)", key=f"{KEY}_cam")
 
 config = RunConfig(method=method, methods=tuple(dict.fromkeys([*compared, method])), overlay=overlay)
 detector, analyzer = _models()
-result, frame_out = None, None
-if snap is not None:
-    image = image_from_bytes(snap.getvalue())
-    with st.spinner("Estimating and anonymizing …"):
-        result = run_image(image, detector, analyzer, config)
-    frame_out = result.output
-elif choice is not None:
-    with choice.local_path() as path:
-        if not choice.is_video:
-            with st.spinner("Estimating and anonymizing …"):
-                result = run_image(read_image(path), detector, analyzer, config)
-            frame_out = result.output
-        elif st.button("Analyze clip", type="primary"):
-            out_dir = Path(tempfile.mkdtemp(prefix="attr-", dir=inputs.session_tempdir()))
-            dst = out_dir / "anonymized.mp4"
-            status = st.empty()
-            with st.spinner("Running the pipeline (analyzers see raw frames; only estimates leave) …"):
-                result = run_video(path, dst, detector, analyzer, config,
-                                   progress=lambda i: status.caption(f"frame {i + 1}"))
-            status.empty()
-            st.video(str(dst))
-            st.download_button("Download anonymized clip", dst.read_bytes(), "anonymized.mp4", "video/mp4")
 
-if result is None:
-    st.info("Pick a photo or a clip (the **faces** sample cycles through 16 expressions), or take a snapshot.")
+
+def _image_run(image, name: str) -> dict:
+    with st.spinner("Estimating and anonymizing …"):
+        run = run_image(image, detector, analyzer, config)
+    faces = faces_of(detector(image))
+    found = run.comparison is not None  # without faces the "output" is the raw image: not shown twice
+    return {"name": name, "result": run, "raw": attributes_view.numbered(image, faces),
+            "anon": attributes_view.numbered(run.output, faces) if found else None, "video": None, "sample": None}
+
+
+def _video_run(choice, path: Path, out_dir: Path) -> dict:
+    dst = out_dir / "anonymized.mp4"
+    total = probe(path).frame_count
+    with feedback.Progress("Estimating and anonymizing", total) as bar:
+        run = run_video(path, dst, detector, analyzer, config, progress=lambda i: bar.update(i + 1))
+    raw, anon = compare.frame_pair(path, dst)
+    people = None
+    if choice.sample_kind == "deboarding":  # exact face boxes of the sample: the same faces on both inputs
+        with st.spinner("Reading every passenger's emotion on the raw and on the anonymized clip …"):
+            people = {side: attributes_view.passenger_emotions(video, choice.sample.faces, analyzer.estimator)
+                      for side, video in (("raw", path), ("anonymized", dst))}
+    return {"name": choice.name, "result": run, "raw": raw, "anon": anon, "video": dst,
+            "sample": choice.sample_kind, "people": people}
+
+
+source = f"snap:{snap.file_id}" if snap is not None else (choice.token if choice else None)
+sig = results.signature(source, method, config.methods, overlay)
+state, stale = results.lookup(KEY, sig, source)
+if (state is None or stale) and snap is not None:  # photos are quick: settings changes apply at once
+    with feedback.guard("the snapshot"):
+        state, stale = results.put(KEY, sig, _image_run(image_from_bytes(snap.getvalue()), "snapshot"),
+                                   source=source), False
+elif (state is None or stale) and choice is not None:
+    if not choice.is_video:
+        with feedback.guard(choice.name), choice.local_path() as path:
+            state, stale = results.put(KEY, sig, _image_run(read_image(path), choice.name), source=source), False
+    elif st.button("Analyze clip", type="primary", key=f"{KEY}_go", icon=":material/play_arrow:"):
+        out_dir = Path(tempfile.mkdtemp(prefix="attr-", dir=inputs.session_tempdir()))
+        with feedback.guard(choice.name), choice.local_path() as path:
+            state = results.put(KEY, sig, _video_run(choice, path, out_dir), folder=out_dir, source=source)
+        stale = False
+
+if state is None:
+    st.info("Pick a photo or a clip (the **faces** sample cycles through 16 expressions; the **deboarding** "
+            "sample shows passengers leaving a gangway), or take a snapshot"
+            + (", then press **Analyze clip**." if choice is not None and choice.is_video else "."))
     layout.privacy_note()
     st.stop()
 
-if frame_out is not None:
-    st.image(frame_out[:, :, ::-1], caption=f"Anonymized with {_method_label(method)}", use_container_width=True)
-
+if stale:
+    results.stale_note("Analyze clip")
+result = state["result"]
 cmp = result.comparison
+attributes_view.verdict(cmp, method)
+if state["anon"] is not None:
+    compare.side_by_side(state["raw"], state["anon"], "Raw (faces numbered as in the table below)",
+                         f"Anonymized · {_method_label(method)}")
+if state["video"] is not None:
+    st.video(str(state["video"]))
+    st.download_button("Download anonymized clip", state["video"].read_bytes(), "anonymized.mp4", "video/mp4",
+                       key=f"{KEY}_dl")
 if cmp is None:
-    st.warning("No faces found.")
+    st.warning("No faces found, so there is nothing to compare.")
+    layout.privacy_note()
     st.stop()
 
-table = pd.DataFrame(cmp.table())
-st.subheader("Privacy vs utility, per method")
-table["attribute retention"] = table[["sex_agreement", "emotion_agreement"]].mean(axis=1)
-fig = px.scatter(table, x="reid_rate", y="attribute retention", text="method", size_max=14,
-                 range_x=[-0.05, 1.05], range_y=[-0.05, 1.05],
-                 labels={"reid_rate": "re-identification rate (lower = more private)",
-                         "attribute retention": "mean of sex and emotion agreement with raw"})
-fig.update_traces(textposition="top center", marker={"size": 14})
-st.plotly_chart(fig, use_container_width=True)
-st.dataframe(table.drop(columns=["attribute retention"]), hide_index=True, use_container_width=True)
-
-st.subheader("Faces")
-records = cmp.face_records()[:12]
-for row in records:
-    with st.container(border=True):
-        raw = row["raw"]
-        st.markdown(f"**Face {row['face'] + 1}** — raw estimate: {raw['sex']}, {raw['age']:.0f} y, {raw['emotion']}")
-        st.dataframe(pd.DataFrame([{"method": m, "sex": v["sex"], "age": v["age"], "emotion": v["emotion"],
-                                    "embedding distance": v["distance"], "re-identified": v["reidentified"]}
-                                   for m, v in row["methods"].items()]), hide_index=True, use_container_width=True)
-
-if len(result.timeline) > 1:
-    st.subheader("Deboarding passengers: emotions over time")
-    shares = pd.DataFrame(emotion_share(result.timeline, window_s=1.0))
-    st.plotly_chart(px.area(shares, x="t", y="share", color="emotion",
-                            labels={"t": "seconds", "share": "share of faces"}), use_container_width=True)
+attributes_view.methods_section(cmp, _method_label)
+attributes_view.faces_section(cmp)
+if state.get("people"):
+    attributes_view.deboarding_section(state["people"])
 layout.privacy_note()

@@ -10,8 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
-from anon_core.groundtruth import GroundTruthError
-from anon_core.media import MediaError, probe
+from anon_core.media import probe
 from showcases.counting.counts import COUNT_THRESHOLDS, SMOOTHING, PersonCounter
 from showcases.counting.session import (
     CountingPipeline,
@@ -22,14 +21,15 @@ from showcases.counting.session import (
     run_counting,
 )
 from showcases.counting.study import DEFAULT_SETTINGS, run_study
-from ui import inputs, layout, models, sidebar, webcam
+from ui import compare, counting_view, feedback, inputs, layout, models, results, sidebar, webcam
 
 layout.page_setup(
     "Person counting", icon=":material/groups:",
     intro="A regression check for anonymization. The counter runs **inside** the pipeline on the raw frames "
           "(analyze-then-anonymize: only the numbers leave) and again on the anonymized frames. With ground "
           "truth (the generated samples have exact ground truth; uploads can add a MOTChallenge `gt.txt`) "
-          "the page shows MAE, RMSE and bias of both, and *utility retained* = anonymized RMSE / raw RMSE.")
+          "the page shows the count error on both and how much anonymization changes it.")
+KEY = "count"
 config = sidebar.pipeline_settings()
 persons = sidebar.detectors_for("person")
 with st.sidebar:
@@ -129,44 +129,37 @@ pipe = models.make_pipeline(config)
 if pipe is None:
     st.stop()
 
-signature = json.dumps([choice.token, config.to_dict(), det_name, threshold, smoothing, window, use_line, line_pct,
-                        gt_file.file_id if gt_file else None], default=str)
-state = st.session_state.get("count_result")
-if st.button("Count persons", type="primary", icon=":material/play_arrow:"):
+sig = results.signature(choice.token, config.to_dict(), det_name, threshold, smoothing, window, use_line, line_pct,
+                        gt_file.file_id if gt_file else None)
+state, stale = results.lookup(KEY, sig, choice.token)
+if (state is None or stale) and st.button("Count persons", type="primary", icon=":material/play_arrow:",
+                                         key=f"{KEY}_go"):
     out_dir = Path(tempfile.mkdtemp(prefix="count-", dir=inputs.session_tempdir()))
-    bar = st.progress(0.0, text="Counting …")
-    try:
-        with choice.local_path() as path:
-            info = probe(path)
-            line = _line(info.width, info.height)
-            if choice.sample is not None and use_line and line_pct == "50,20,50,100":
-                meta = choice.sample.load_meta()
-                line = tuple(meta["line"][0] + meta["line"][1]) if meta.get("line") else line
-            total = info.frame_count or 0
-
-            def tick(fc):
-                if total:
-                    bar.progress(min(1.0, (fc.index + 1) / total), text=f"Counting: frame {fc.index + 1}/{total}")
-
-            series = run_counting(path, pipe, counter, _options(line), output=out_dir / "counted.mp4", on_count=tick)
-            gt = None
-            if choice.sample is not None:
-                gt = gt_counts(choice.sample.gt, len(series))
-            elif gt_file is not None:
-                (out_dir / "gt.txt").write_bytes(gt_file.getvalue())
-                gt = gt_counts(out_dir / "gt.txt", len(series))
-        state = {"signature": signature, "series": series, "gt": gt, "video": out_dir / "counted.mp4", "line": line,
-                 "dir": out_dir}
-        st.session_state["count_result"] = state
-    except (MediaError, GroundTruthError, ValueError) as exc:
-        st.error(f"Could not count **{choice.name}**: {exc}")
-        st.stop()
-    finally:
-        bar.empty()
-if not state or state["signature"] != signature:
+    with feedback.guard(choice.name), choice.local_path() as path:
+        info = probe(path)
+        line = _line(info.width, info.height)
+        if choice.sample is not None and use_line and line_pct == "50,20,50,100":
+            meta = choice.sample.load_meta()
+            line = tuple(meta["line"][0] + meta["line"][1]) if meta.get("line") else line
+        with feedback.Progress(f"Counting {choice.name}", info.frame_count) as bar:
+            series = run_counting(path, pipe, counter, _options(line), output=out_dir / "counted.mp4",
+                                  on_count=lambda fc: bar.update(fc.index + 1))
+        gt = None
+        if choice.sample is not None:
+            gt = gt_counts(choice.sample.gt, len(series))
+        elif gt_file is not None:
+            (out_dir / "gt.txt").write_bytes(gt_file.getvalue())
+            gt = gt_counts(out_dir / "gt.txt", len(series))
+        raw, anon = compare.frame_pair(path, out_dir / "counted.mp4")
+    state = results.put(KEY, sig, {"series": series, "gt": gt, "video": out_dir / "counted.mp4", "line": line,
+                                   "raw": raw, "anon": anon}, folder=out_dir, source=choice.token)
+    stale = False
+if state is None:
     st.info("Press **Count persons** to run the counter on the raw and on the anonymized frames.")
     layout.privacy_note()
     st.stop()
+if stale:
+    results.stale_note("Count persons")
 
 series, gt = state["series"], state["gt"]
 df = pd.DataFrame({"frame": range(1, len(series) + 1), "raw": series.raw, "anonymized": series.anonymized})
@@ -174,19 +167,14 @@ if smoothing != "none":
     df["raw smoothed"] = series.smoothed(smoothing, window).raw
 if gt is not None:
     df["ground truth"] = gt
+m = series.metrics(gt) if gt is not None else None
+counting_view.verdict(df, m)
+compare.side_by_side(state["raw"], state["anon"], "Raw (middle frame; stays on the server)",
+                     "Anonymized with counts · middle frame")
 left, right = st.columns([3, 2], gap="large")
 left.video(str(state["video"]))
 with right:
-    c1, c2 = st.columns(2)
-    c1.metric("Mean count, raw", f"{df['raw'].mean():.2f}")
-    c2.metric("Mean count, anonymized", f"{df['anonymized'].mean():.2f}")
-    if gt is not None:
-        m = series.metrics(gt)
-        c1.metric("RMSE raw", f"{m['raw'].rmse:.3f}", help=f"MAE {m['raw'].mae:.3f}, bias {m['raw'].bias:+.3f}")
-        c2.metric("RMSE anonymized", f"{m['anonymized'].rmse:.3f}",
-                  help=f"MAE {m['anonymized'].mae:.3f}, bias {m['anonymized'].bias:+.3f}")
-        st.metric("Utility retained (anonymized RMSE / raw RMSE)", f"{m['utility_retained']:.3f}",
-                  help="1.0 = counting as good as on raw video; above 1 = worse by that factor")
+    counting_view.metrics(df, m)
     if series.raw_line is not None:
         st.markdown(f"**Line crossings** raw: in {series.raw_line.count_in}, out {series.raw_line.count_out} · "
                     f"anonymized: in {series.anon_line.count_in}, out {series.anon_line.count_out}")
@@ -201,13 +189,13 @@ with st.expander("Compare anonymization methods", icon=":material/table_chart:")
         def progress(name, done, total):
             bar.progress(min(1.0, done / total) if total else 0.0, text=f"{name}: frame {done}")
 
-        with choice.local_path() as path:
+        with feedback.guard(choice.name), choice.local_path() as path:
             study = run_study(path, counter, [s for s in DEFAULT_SETTINGS if s.name in picked], config, gt,
                               progress=progress, raw=series.raw if None not in series.raw else None)
         bar.empty()
         state["study"] = study.table()
     if state.get("study"):
-        st.dataframe(pd.DataFrame(state["study"]), hide_index=True, width="stretch")
+        counting_view.study_table(state["study"])
 
 export = series.to_dict(gt) | ({"study": state["study"]} if state.get("study") else {})
 c1, c2, c3 = st.columns(3)

@@ -1,5 +1,5 @@
-"""Benchmark: the model comparison table (FPS, IoU pB/pC, recall, count RMSE) from a stored
-`anon bench --json` result, or run on an uploaded clip/frames with ground truth."""
+"""Benchmark: the model comparison table (speed, IoU per box / per covered area, recall, count error) from
+the stored TUD-Campus result, a generated sample, an upload with ground truth, or a loaded JSON."""
 
 import json
 import os
@@ -7,95 +7,118 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from anon_core.bench.report import COLUMNS, load_json, to_markdown
-from ui import layout
+from anon_core.bench.report import load_json, to_markdown
+from ui import bench_view, feedback, inputs, layout, results
+
+KEY = "bench"
+ROOT = Path(__file__).resolve().parents[1]
+# Regenerate with: ANON_MODEL_DIR=../shared/models anon bench --gt-dir ../shared/data/tud_campus
+#   --json docs/measurements/bench_tud_campus_cpu.json --md docs/measurements/bench_tud_campus_cpu.md
+STORED = Path(os.environ.get("ANON_BENCH_JSON", ROOT / "docs/measurements/bench_tud_campus_cpu.json"))
+PERSON_MODELS = ["hog", "yolox-nano", "yolox-tiny", "yolox-s"]
+FACE_MODELS = ["centerface", "dlib-hog"]
 
 layout.page_setup(
     "Benchmark", icon=":material/leaderboard:",
     intro="Compare detectors on footage with ground truth: end-to-end speed against how well the anonymized "
-          "regions match the people (IoU per box and per covered area), recall of boxes at least 90 % covered, "
-          "and person-count error. Definitions: docs/benchmark.md.",
-)
+          "regions cover the people, and the person-count error. The page opens with the stored result on "
+          "TUD-Campus; run it on a generated sample or on your own footage with its ground truth.")
 
-source = st.radio("Result", ["Load a stored JSON", "Run on an upload"], horizontal=True, key="bench_source")
-result = None
-if source == "Load a stored JSON":
-    up = st.file_uploader("`anon bench --json` result", type=["json"], key="bench_json")
-    if up is not None:
-        try:
-            data = json.loads(up.getvalue().decode("utf-8"))
-            if "rows" not in data:
-                raise ValueError("no 'rows'")
-            result = data
-        except (ValueError, UnicodeDecodeError) as exc:
-            st.error(f"That is not an `anon bench` JSON result ({exc}). Create one with "
-                     "`anon bench --gt-dir DIR --json out.json`.")
-    else:
-        default = Path(os.environ.get("ANON_BENCH_JSON", "assets/generated/bench.json"))
-        if default.is_file():
-            result = load_json(default)
-else:
-    st.caption("Upload a zip of a MOTChallenge folder (img1/ + gt/gt.txt), or a video together with its gt.txt.")
-    files = st.file_uploader("Footage + ground truth", type=["zip", "mp4", "mov", "avi", "mkv", "txt"],
-                             accept_multiple_files=True, key="bench_upload")
+SOURCES = {"stored": ":material/inventory_2: Stored result", "sample": ":material/movie: Generated sample",
+           "upload": ":material/upload: Upload with ground truth", "json": ":material/data_object: Load a JSON"}
+source = st.segmented_control("Result", list(SOURCES), default="stored", format_func=SOURCES.get, key=f"{KEY}_source",
+                              required=True, label_visibility="collapsed") or "stored"
+
+
+def _settings(default_target: str = "person"):
     c1, c2, c3 = st.columns(3)
-    target = c1.selectbox("Target", ["person", "face"], key="bench_target")
-    models = c2.multiselect("Models", ["hog", "yolox-nano", "yolox-tiny", "yolox-s", "centerface", "dlib-hog"],
-                            default=["yolox-nano"] if target == "person" else ["centerface"], key="bench_models")
-    max_frames = c3.number_input("Max frames", 1, 10000, 50, key="bench_max")
-    if files and st.button("Run benchmark", type="primary"):
-        from anon_core.bench.data import BenchDataError
-        from anon_core.bench.runner import BenchConfig, run_bench
+    target = c1.selectbox("Target", ["person", "face"], index=["person", "face"].index(default_target),
+                          key=f"{KEY}_target")
+    names = PERSON_MODELS if target == "person" else FACE_MODELS
+    picked = c2.multiselect("Models", names, default=names[1:2] if target == "person" else names[:1],
+                            key=f"{KEY}_models")
+    max_frames = c3.number_input("Max frames", 1, 10000, 30, key=f"{KEY}_max",
+                                 help="Frames scored from the start of the clip (more = slower, steadier figures)")
+    return target, tuple(picked), int(max_frames)
 
-        with tempfile.TemporaryDirectory(prefix="anon-bench-ui-") as tmp:
+
+def _run(gt_dir: Path, title: str, target: str, picked: tuple[str, ...], max_frames: int) -> dict:
+    from anon_core.bench.runner import BenchConfig, run_bench
+
+    done = []
+    # rows: 3 bounds + per model: alone and + tracker every 1 and 5 (the person rows; a skipped model has fewer)
+    with feedback.Progress(f"Benchmarking on {title}", 3 + 3 * len(picked), unit="rows") as bar:
+        data = run_bench(BenchConfig(gt_dir, target, picked, track_every=(1, 5), max_frames=max_frames),
+                         progress=lambda name: (done.append(name), bar.update(len(done))))
+    data.setdefault("dataset", {}).update(name=title, path=title)  # the user's name for it, not a server folder
+    return data
+
+
+result, title = None, None
+if source == "stored":
+    if STORED.is_file():
+        result, title = load_json(STORED), "TUD-Campus (stored result)"
+    else:
+        st.info(f"No stored result at `{STORED.name}`. Create it with `anon bench --gt-dir ../shared/data/tud_campus "
+                "--json docs/measurements/bench_tud_campus_cpu.json`, or run on a sample.")
+elif source == "json":
+    up = st.file_uploader("`anon bench --json` result", type=["json"], key=f"{KEY}_json")
+    if up is not None:
+        with feedback.guard(up.name):
+            result = json.loads(up.getvalue().decode("utf-8"))
+            if not isinstance(result, dict) or "rows" not in result:
+                raise ValueError("not an `anon bench --json` result (no 'rows')")
+        title = up.name
+elif source == "sample":
+    kind = st.selectbox("Generated sample", ["walkway", "faces"], format_func=inputs.SAMPLE_KINDS.get,
+                        key=f"{KEY}_sample")
+    target, picked, max_frames = _settings("face" if kind == "faces" else "person")
+    sig = results.signature(target, picked, max_frames)
+    result, stale = results.lookup(KEY, sig, f"sample:{kind}")
+    if (result is None or stale) and picked and st.button("Run benchmark", type="primary", key=f"{KEY}_go"):
+        choice = inputs.sample_choice(kind)
+        with feedback.guard(choice.name):
+            result = results.put(KEY, sig, _run(Path(choice.sample.root), f"{kind} sample", target, picked,
+                                                max_frames), source=f"sample:{kind}")
+        stale = False
+    if result is not None and stale:
+        results.stale_note("Run benchmark")
+    title = f"{kind} sample"
+else:
+    st.caption("A zip of a MOTChallenge folder (img1/ + gt/gt.txt), or a video together with its gt.txt.")
+    files = st.file_uploader("Footage + ground truth", type=["zip", "mp4", "mov", "avi", "mkv", "txt"],
+                             accept_multiple_files=True, key=f"{KEY}_upload")
+    target, picked, max_frames = _settings()
+    sig = results.signature(target, picked, max_frames)
+    upload_id = results.signature([f.file_id for f in files or []])
+    result, stale = results.lookup(KEY, sig, upload_id)
+    title = ", ".join(f.name for f in files or []) or None
+    if (result is None or stale) and files and picked and st.button("Run benchmark", type="primary", key=f"{KEY}_go"):
+        with feedback.guard(title), tempfile.TemporaryDirectory(prefix="bench-", dir=inputs.session_tempdir()) as tmp:
             root = Path(tmp)
             for f in files:
                 if f.name.lower().endswith(".zip"):
                     with zipfile.ZipFile(f) as zf:
                         zf.extractall(root)
                 else:
-                    (root / Path(f.name).name).write_bytes(f.getvalue())
+                    (root / inputs.safe_name(f.name)).write_bytes(f.getvalue())
             tops = [p for p in root.iterdir() if p.is_dir()]
             gt_dir = tops[0] if len(tops) == 1 and not (root / "img1").exists() else root
-            try:
-                with st.spinner("Running the benchmark…"):
-                    result = run_bench(BenchConfig(gt_dir, target, tuple(models), track_every=(1, 5),
-                                                   max_frames=int(max_frames)))
-            except BenchDataError as exc:
-                st.error(str(exc))
-            except Exception as exc:  # shown to the user, the app keeps running
-                st.error(f"Benchmark failed: {exc}")
+            result = results.put(KEY, sig, _run(gt_dir, title, target, picked, max_frames), source=upload_id)
+        stale = False
+    if result is not None and stale:
+        results.stale_note("Run benchmark")
 
 if result is None:
-    st.info("Load a result (e.g. from `anon bench --gt-dir ../shared/data/tud_campus --json bench.json`) "
-            "or run one on an upload.")
+    if source in ("sample", "upload"):
+        st.info("Pick the models, then press **Run benchmark** (about 10-40 s for 30 frames on a laptop CPU).")
+    layout.privacy_note()
     st.stop()
 
-ds = result.get("dataset", {})
-st.subheader(f"{ds.get('name', '?')}: {ds.get('frames', '?')} frames, {ds.get('gt_boxes', '?')} ground-truth boxes")
-df = pd.DataFrame(result["rows"])
-cols = [k for k, _ in COLUMNS if k in df.columns]
-st.dataframe(df[cols].rename(columns=dict(COLUMNS)), hide_index=True, use_container_width=True)
-left, right = st.columns(2)
-with left:
-    fig = px.scatter(df, x="fps", y="iou_pb", color="kind", text="name", log_x=True,
-                     labels={"fps": "FPS (end to end, log)", "iou_pb": "IoU pB"}, title="Speed vs IoU per box")
-    fig.update_traces(textposition="top center")
-    st.plotly_chart(fig, use_container_width=True)
-with right:
-    fig = px.bar(df, x="name", y="count_rmse", color="kind", title="Count RMSE per model",
-                 labels={"count_rmse": "RMSE (objects per frame)", "name": ""})
-    st.plotly_chart(fig, use_container_width=True)
-hw = result.get("hardware", {})
-st.caption(f"Measured on {hw.get('cpu', '?')} ({hw.get('affinity') or hw.get('cpu_count')} cores), "
-           f"device {hw.get('device', 'cpu')}{', GPU ' + hw['gpu'] if hw.get('gpu') else ''}.")
-if result.get("skipped"):
-    with st.expander(f"Skipped ({len(result['skipped'])})"):
-        for s in result["skipped"]:
-            st.write(f"- **{s['name']}**: {s['reason']}")
-st.download_button("Markdown table", to_markdown(result), "bench.md", "text/markdown")
-st.download_button("JSON", json.dumps(result, indent=2), "bench.json", "application/json")
+bench_view.show(result, title or result.get("dataset", {}).get("name", "result"))
+c1, c2 = st.columns(2)
+c1.download_button("Markdown table", to_markdown(result), "bench.md", "text/markdown", key=f"{KEY}_dl_md")
+c2.download_button("JSON", json.dumps(result, indent=2), "bench.json", "application/json", key=f"{KEY}_dl_json")
+layout.privacy_note()

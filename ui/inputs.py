@@ -28,7 +28,9 @@ SAMPLE_KINDS = {
     "faces": "Faces — close-ups of people talking",
     "industrial": "Industrial — workers among moving pallets and carts",
     "webcam": "Webcam — one person in front of a camera",
+    "deboarding": "Deboarding — passengers walking out of a gangway towards the camera",
 }
+PAGE_ONLY_SAMPLES = {"deboarding"}  # offered only by the page that explains them
 TEMP_ROOT_NAME = "anonymize-first-app"
 STALE_SECONDS = 12 * 3600
 _TMP_KEY = "_anon_session_tmp"
@@ -89,6 +91,7 @@ class MediaChoice:
     is_video: bool
     token: str  # identity of the media (changes when another file or sample is picked)
     sample: object | None = None  # anon_core.synth.SampleScene for samples
+    sample_kind: str | None = None  # "walkway", "faces", ... for samples
     _path: Path | None = None  # samples: the cached file
     _upload: object | None = None  # uploads: Streamlit UploadedFile (bytes in session memory)
 
@@ -133,26 +136,29 @@ def _upload(key: str, media: tuple[str, ...]) -> MediaChoice | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _sample_files(kind: str) -> str:
+def _sample_files(kind: str, seconds: str | None = None) -> str:
     """Synthetic samples only (no user media is ever cached): generate once, reuse the file path."""
     from anon_core.synth import ensure_sample
 
-    return str(ensure_sample(kind, seed=0).root)
+    return str(ensure_sample(kind, seed=0, **({"seconds": float(seconds)} if seconds else {})).root)
 
 
 def sample_choice(kind: str) -> MediaChoice:
     from anon_core.synth import sample_paths
 
+    # ANON_APP_SAMPLE_SECONDS: shorter samples for tests and quick demos (default: each kind's own length)
+    seconds = os.environ.get("ANON_APP_SAMPLE_SECONDS") or None
     with st.spinner(f"Generating the {kind} sample (first time only) …"):
-        scene = sample_paths(_sample_files(kind))
+        scene = sample_paths(_sample_files(kind, seconds))
     if not scene.video.is_file():  # cache was cleared under us: regenerate
         _sample_files.clear()
-        scene = sample_paths(_sample_files(kind))
-    return MediaChoice(f"sample-{kind}.mp4", "sample", True, f"sample:{scene.root}", sample=scene, _path=scene.video)
+        scene = sample_paths(_sample_files(kind, seconds))
+    return MediaChoice(f"sample-{kind}.mp4", "sample", True, f"sample:{scene.root}", sample=scene, sample_kind=kind,
+                       _path=scene.video)
 
 
-def _sample(key: str, sample_kind: str) -> MediaChoice | None:
-    kinds = list(SAMPLE_KINDS)
+def _sample(key: str, sample_kind: str, extra: tuple[str, ...] = ()) -> MediaChoice | None:
+    kinds = [k for k in SAMPLE_KINDS if k not in PAGE_ONLY_SAMPLES or k == sample_kind or k in extra]
     kind = st.selectbox("Generated sample (synthetic people, exact ground truth)", kinds,
                         index=kinds.index(sample_kind) if sample_kind in kinds else 0,
                         format_func=SAMPLE_KINDS.get, key=f"{key}_sample")
@@ -168,7 +174,8 @@ LABELS = {"upload": ":material/upload: Upload", "sample": ":material/movie: Samp
 
 
 def choose_media(kinds: tuple[str, ...] = ("upload", "sample"), sample_kind: str = "walkway",
-                 key: str = "media", media: tuple[str, ...] = ("image", "video")) -> MediaChoice | None:
+                 key: str = "media", media: tuple[str, ...] = ("image", "video"),
+                 extra_samples: tuple[str, ...] = ()) -> MediaChoice | None:
     """Source picker; returns the chosen media or None (nothing chosen yet / error shown)."""
     kinds = tuple(k for k in kinds if k in LABELS)
     mode = kinds[0]
@@ -179,6 +186,6 @@ def choose_media(kinds: tuple[str, ...] = ("upload", "sample"), sample_kind: str
     if mode == "upload":
         return _upload(key, media)
     if mode == "sample":
-        return _sample(key, sample_kind)
+        return _sample(key, sample_kind, extra_samples)
     st.page_link("pages/1_Webcam.py", label="Open the live webcam page", icon=":material/videocam:")
     return None

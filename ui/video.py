@@ -6,10 +6,8 @@ are kept (for the comparison slider), in this session's state only.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,14 +16,13 @@ import numpy as np
 import streamlit as st
 
 from anon_core.jobs import JobOptions, anonymize_image, anonymize_video
-from anon_core.media import MediaError, VideoReader, probe, read_image
+from anon_core.media import VideoReader, probe, read_image
 from anon_core.pipeline import FrameResult, Pipeline
-from ui import charts
+from ui import charts, compare, feedback
 from ui.inputs import MediaChoice, session_tempdir
 from ui.models import config_signature
 
 PREVIEW_SIDE = 640
-_TEMP_PATH = re.compile(r"\S*/in-[^/\s]+/")
 _RESULT = "_anon_result_"
 
 
@@ -54,9 +51,6 @@ class ImageResult:
     folder: Path | None = None
 
 
-def user_message(exc: Exception) -> str:
-    """The error text without server temp paths (the user knows the file by its own name)."""
-    return _TEMP_PATH.sub("", str(exc))
 
 
 def _small_rgb(frame_bgr: np.ndarray, side: int = PREVIEW_SIDE) -> np.ndarray:
@@ -89,22 +83,6 @@ def _cached(key: str, signature: str):
     return None
 
 
-class _Progress:
-    def __init__(self, name: str):
-        self.bar = st.progress(0.0, text=f"Anonymizing {name} …")
-        self.name = name
-        self._last = 0.0
-
-    def __call__(self, done: int, total: int | None, fps: float) -> None:
-        now = time.perf_counter()
-        if now - self._last < 0.25 and done != total:
-            return
-        self._last = now
-        of = f"/{total}" if total else ""
-        frac = min(1.0, done / total) if total else 0.0
-        self.bar.progress(frac, text=f"Anonymizing {self.name}: {done}{of} frames · {fps:.1f} fps")
-
-
 def process_video(choice: MediaChoice, pipeline: Pipeline, key: str, on_frame=None,
                   previews: int = 24) -> VideoResult | None:
     """Anonymize a video once per (media, settings); later reruns get the stored result."""
@@ -127,19 +105,14 @@ def process_video(choice: MediaChoice, pipeline: Pipeline, key: str, on_frame=No
                 if on_frame is not None:
                     on_frame(res)
 
-            progress = _Progress(choice.name)
-            report = anonymize_video(src, out, pipeline, JobOptions(progress=progress, on_frame=collect,
-                                                                     report_path=report_path))
-            progress.bar.empty()
+            with feedback.Progress(f"Anonymizing {choice.name}") as bar:
+                report = anonymize_video(src, out, pipeline, JobOptions(
+                    progress=lambda done, total, _fps: bar.update(done, total), on_frame=collect,
+                    report_path=report_path))
             raw_prev = _raw_previews(src, set(anon_prev))
-    except MediaError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Could not process **{choice.name}**: {user_message(exc)}", icon=":material/error:")
-        return None
     except Exception as exc:  # keep the app alive; nothing half-written is kept
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {user_message(exc)}",
-                 icon=":material/error:")
+        feedback.bad_file(choice.name, exc)
         return None
     pairs = [(i, raw_prev[i], anon_prev[i]) for i in sorted(anon_prev) if i in raw_prev]
     result = VideoResult(signature, choice.name, out, report_path, report.summary(), pairs, per_frame, folder)
@@ -174,14 +147,9 @@ def process_image(choice: MediaChoice, pipeline: Pipeline, key: str) -> ImageRes
         with choice.local_path() as src:
             report = anonymize_image(src, out, pipeline, JobOptions(report_path=report_path, on_frame=frames.append))
             raw = read_image(src)
-    except MediaError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Could not process **{choice.name}**: {user_message(exc)}", icon=":material/error:")
-        return None
     except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        st.error(f"Processing **{choice.name}** failed: {type(exc).__name__}: {user_message(exc)}",
-                 icon=":material/error:")
+        feedback.bad_file(choice.name, exc)
         return None
     res = frames[0]
     result = ImageResult(signature, choice.name, _small_rgb(raw, 1600), _small_rgb(res.frame, 1600), out,
@@ -215,7 +183,7 @@ def show_video_result(result: VideoResult, key: str) -> None:
         indices = [p[0] for p in result.previews]
         at = st.select_slider("Compare frame", indices, key=f"{key}_frame") if len(indices) > 1 else indices[0]
         _, raw, anon = result.previews[indices.index(at)]
-        left.image(raw, caption=f"Raw · frame {at}", width="stretch")
+        compare.inline_image(raw, f"Raw · frame {at}", left)
         right.image(anon, caption=f"Anonymized · frame {at}", width="stretch")
     st.subheader("Anonymized video")
     st.video(str(result.output))
@@ -226,7 +194,7 @@ def show_video_result(result: VideoResult, key: str) -> None:
 
 def show_image_result(result: ImageResult, key: str) -> None:
     left, right = st.columns(2)
-    left.image(result.raw_rgb, caption="Raw", width="stretch")
+    compare.inline_image(result.raw_rgb, "Raw", left)
     right.image(result.anon_rgb, caption=f"Anonymized · {result.regions} region(s)", width="stretch")
     mime = "image/png" if result.output.suffix == ".png" else "application/octet-stream"
     if result.output.suffix in (".jpg", ".jpeg"):

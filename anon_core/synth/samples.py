@@ -10,12 +10,13 @@ import tempfile
 from pathlib import Path
 
 import anon_core.synth.closeups as closeups
+import anon_core.synth.deboarding as deboarding
 from anon_core.synth.cache import cache_dir
 from anon_core.synth.scenes import Scene, SceneConfig, crowd, industrial, walkway
 from anon_core.synth.writer import SYNTH_VERSION, replace_dir, sample_paths, write_scene
 
 BUILDERS = {"walkway": walkway, "industrial": industrial, "faces": closeups.faces, "webcam": closeups.webcam,
-            "crowd": crowd}
+            "crowd": crowd, "deboarding": deboarding.deboarding}
 
 
 def build_scene(cfg: SceneConfig) -> Scene:

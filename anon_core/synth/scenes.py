@@ -18,11 +18,11 @@ from anon_core.synth.objects import OBJECT_KINDS, RELATIVE_HEIGHT, draw_object, 
 from anon_core.synth.people import Sprite, body_sprite, load_people
 from anon_core.synth.render import Placement, SpriteScaler, Truth, compose
 
-KINDS = ("walkway", "industrial", "faces", "webcam", "crowd")
+KINDS = ("walkway", "industrial", "faces", "webcam", "crowd", "deboarding")
 DEFAULT_SIZE = {"walkway": (960, 540), "industrial": (960, 540), "faces": (640, 480), "webcam": (640, 480),
-                "crowd": (1920, 1080)}
-DEFAULT_PEOPLE = {"walkway": 6, "industrial": 3, "faces": 2, "webcam": 1, "crowd": 45}
-DEFAULT_SECONDS = {"walkway": 8.0, "industrial": 8.0, "faces": 8.0, "webcam": 6.0, "crowd": 6.0}
+                "crowd": (1920, 1080), "deboarding": (640, 360)}
+DEFAULT_PEOPLE = {"walkway": 6, "industrial": 3, "faces": 2, "webcam": 1, "crowd": 45, "deboarding": 5}
+DEFAULT_SECONDS = {"walkway": 8.0, "industrial": 8.0, "faces": 8.0, "webcam": 6.0, "crowd": 6.0, "deboarding": 6.0}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def app_tmp(tmp_path, monkeypatch) -> Path:
     d = tmp_path / "app-tmp"
     monkeypatch.setenv("ANON_APP_TMP", str(d))
+    monkeypatch.setenv("ANON_APP_SAMPLE_SECONDS", "2")  # short generated samples keep page tests quick
     return d
 
 

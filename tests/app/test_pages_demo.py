@@ -1,0 +1,87 @@
+"""Every page with Streamlit's AppTest: a bad file gives the one shared message (no crash page, no server
+path, no progress bar left), results survive sidebar changes, verdicts and raw | anonymized are shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ui.feedback import BAD_FILE_HELP
+
+FAKE = b"this is a text file, not a video\n" * 40
+# (page, uploader key, button to press after the upload or None, name)
+UPLOAD_PAGES = [
+    ("Home.py", "home_upload", None),
+    ("pages/2_Industrial_tracking.py", "track_upload", "track_go"),
+    ("pages/3_Age_sex_emotion.py", "attributes_upload", "attributes_go"),
+    ("pages/4_Person_counting.py", "count_upload", "count_go"),
+]
+SERVER_PATH = re.compile(r"/(tmp|root|home|work|usr|var)/|session-|anonymize-first-app")
+
+
+def _run(at):
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def _all_text(at) -> str:
+    return "\n".join(_texts(at.get(kind)) for kind in ("markdown", "error", "warning", "info", "caption", "success"))
+
+
+@pytest.mark.parametrize(("page", "uploader", "button"), UPLOAD_PAGES)
+def test_bad_file_gives_the_shared_message(page, uploader, button, new_app, app_tmp, model_dir):
+    at = _run(new_app(page))
+    at.file_uploader(key=uploader).set_value(("fake.mp4", FAKE, "video/mp4"))
+    at = _run(at)
+    if button is not None:
+        at.button(key=button).click()
+        at = _run(at)
+    errors = _texts(at.error)
+    assert "**fake.mp4** could not be processed" in errors and BAD_FILE_HELP in errors, errors
+    assert not SERVER_PATH.search(_all_text(at)), _all_text(at)
+    assert str(app_tmp) not in _all_text(at)
+    assert not at.get("progress"), "a progress bar was left under the error"
+
+
+def test_bad_json_on_the_benchmark_page(new_app):
+    at = _run(new_app("pages/9_Benchmark.py"))
+    at.segmented_control(key="bench_source").set_value("json")
+    at = _run(at)
+    at.file_uploader(key="bench_json").set_value(("result.json", b"{not json", "application/json"))
+    at = _run(at)
+    assert "**result.json** could not be processed" in _texts(at.error)
+    assert not SERVER_PATH.search(_all_text(at))
+
+
+def test_benchmark_opens_with_the_stored_table(new_app):
+    at = _run(new_app("pages/9_Benchmark.py"))
+    assert "TUD-Campus (stored result)" in _texts(at.subheader)
+    assert "Verdict:" in _texts(at.success) + _texts(at.warning)
+    table = at.dataframe[0].value
+    assert {"name", "fps", "recall90", "count_rmse"} <= set(table.columns) and len(table) >= 4
+    assert not SERVER_PATH.search(_all_text(at))
+
+
+def test_counting_sample_verdict_side_by_side_and_survives_sidebar(new_app, model_dir):
+    at = _run(new_app("pages/4_Person_counting.py"))
+    at.segmented_control(key="count_mode").set_value("sample")
+    at = _run(at)
+    at.button(key="count_go").click()
+    at = _run(at)
+    verdicts = _texts(at.success) + _texts(at.warning)
+    assert "counting on anonymized video" in verdicts and "vs raw" in verdicts, verdicts
+    assert 'class="anon-raw"' in _texts(at.markdown)  # raw still embedded next to the anonymized one
+    assert any("Anonymized" in c for el in at.get("image") for c in el.captions)
+    assert "utility retained" not in _all_text(at).lower()
+    before = at.session_state["_anon_page_result_count"]
+    at.toggle(key="anon_w_custom_threshold").set_value(True)  # a sidebar change: the result stays, marked stale
+    at = _run(at)
+    assert at.session_state["_anon_page_result_count"] is before
+    assert "Settings changed since this result" in _texts(at.info)
+    assert "counting on anonymized video" in _texts(at.success) + _texts(at.warning)

@@ -1,0 +1,79 @@
+"""The Benchmark page's result view: verdict, the table with a tooltip per column, two clean charts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import charts, compare, feedback
+
+# name, title, tooltip, format
+COLUMNS = [
+    ("name", "model / setting", "Detector, or detector + tracker run every N frames; Null/Perfect rows are bounds",
+     None),
+    ("fps", "frames per second", "End to end: decode, detect/track, anonymize, encode (model loading excluded)",
+     "%.1f"),
+    ("iou_pb", "box overlap (IoU pB)", "Per ground-truth box: overlap with its matched anonymized region "
+     "(Hungarian on IoU), averaged; a missed box counts 0. 100 % = every box exactly covered", "percent"),
+    ("iou_pc", "area overlap (IoU pC)", "Per frame: pixel overlap of the anonymized area with the union of "
+     "ground-truth boxes, averaged over frames", "percent"),
+    ("recall90", "people covered >= 90 %", "Share of ground-truth boxes at least 90 % covered by anonymized "
+     "pixels: the privacy figure", "percent"),
+    ("count_rmse", "count error", "Root mean square over frames of (objects reported - objects there)", "%.2f"),
+    ("coverage", "coverage (visible people)", "Share of visible people's pixels anonymized", "percent"),
+    ("collateral", "collateral", "Share of anonymized pixels outside any person (background lost)", "percent"),
+]
+
+
+def table(result: dict) -> pd.DataFrame:
+    df = pd.DataFrame(result["rows"])
+    if "status" in df:
+        df = df[df["status"].fillna("ok") == "ok"]
+    keep = [c for c, *_ in COLUMNS if c in df.columns]
+    return df[keep].reset_index(drop=True)
+
+
+def verdict(df: pd.DataFrame) -> None:
+    models = df[~df["name"].str.startswith(("Null", "Perfect"))] if "name" in df else df
+    if models.empty or "recall90" not in models:
+        compare.verdict("no model row in this result.", None)
+        return
+    best = models.sort_values(["recall90", "fps"], ascending=False).iloc[0]
+    fast = models.sort_values("fps", ascending=False).iloc[0]
+    text = (f"**{best['name']}** covers the most people ({best['recall90']:.0%} at least 90 % covered) at "
+            f"{best['fps']:.0f} frames per second")
+    if fast["name"] != best["name"]:
+        text += f"; the fastest, **{fast['name']}**, runs at {fast['fps']:.0f} with {fast['recall90']:.0%} covered"
+    compare.verdict(text + ".", best["recall90"] >= 0.8)
+
+
+def show(result: dict, title: str) -> None:
+    ds = result.get("dataset", {})
+    st.subheader(f"{title}: {ds.get('frames', '?')} frames, {ds.get('gt_boxes', '?')} ground-truth boxes")
+    df = table(result)
+    verdict(df)
+    config = {c: (st.column_config.TextColumn(t, help=h) if f is None else
+                  st.column_config.NumberColumn(t, help=h, format=f)) for c, t, h, f in COLUMNS if c in df}
+    st.dataframe(df, hide_index=True, width="stretch", column_config=config)
+    left, right = st.columns(2)
+    with left:
+        y = "recall90" if "recall90" in df else "iou_pb"
+        st.plotly_chart(charts.speed_vs_quality(df, "fps", y, "frames per second (log scale)",
+                                                "people covered >= 90 %" if y == "recall90" else "box overlap"),
+                        width="stretch", key="bench_scatter")
+    with right:
+        bars = go.Figure(go.Bar(x=df["count_rmse"], y=df["name"], orientation="h", marker_color="#6366f1",
+                                texttemplate="%{x:.2f}", textposition="outside"))
+        bars.update_yaxes(autorange="reversed", automargin=True)
+        bars.update_xaxes(title="count error (objects per frame, lower is better)")
+        st.plotly_chart(charts.clean(bars, max(300, 60 + 30 * len(df)), "Count error per model"), width="stretch",
+                        key="bench_bars")
+    hw = result.get("hardware", {})
+    st.caption(f"Measured on {hw.get('cpu', '?')} ({hw.get('affinity') or hw.get('cpu_count')} cores), device "
+               f"{hw.get('device', 'cpu')}{', GPU ' + hw['gpu'] if hw.get('gpu') else ''}; speed figures depend "
+               "on the machine and its load. Definitions: docs/benchmark.md.")
+    if result.get("skipped"):
+        with st.expander(f"Skipped ({len(result['skipped'])})"):
+            for s in result["skipped"]:
+                st.write(f"- **{s['name']}**: {feedback.user_message(s['reason'])}")
