@@ -20,6 +20,7 @@ layout.page_setup(
 
 @st.cache_resource(show_spinner="Loading face, age/sex, emotion and recognition models …")
 def _models():
+    import showcases.attributes.replacement  # noqa: F401  registers synthetic-face (used by run_video's policy)
     from anon_core.detectors.catalog import create_detector
     from showcases.attributes.analysis import Analyzer
 

@@ -28,8 +28,14 @@ def user_message(exc: BaseException | str) -> str:
 
 
 def bad_file(name: str, exc: BaseException | str) -> None:
-    """The one message every page shows when an input cannot be processed."""
-    st.error(f"**{name}** could not be processed: {user_message(exc)}. {BAD_FILE_HELP}", icon=":material/error:")
+    """The one message every page shows when an input cannot be processed (the media hint only when the
+    file itself is the problem: anon_core's MediaError / GroundTruthError, or a plain message)."""
+    from anon_core.groundtruth import GroundTruthError
+    from anon_core.media import MediaError
+
+    text = user_message(exc).rstrip(".")
+    hint = BAD_FILE_HELP if isinstance(exc, (str, MediaError, GroundTruthError)) else ""
+    st.error(f"**{name}** could not be processed: {text}. {hint}".rstrip(), icon=":material/error:")
 
 
 @contextlib.contextmanager

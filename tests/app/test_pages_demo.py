@@ -85,3 +85,34 @@ def test_counting_sample_verdict_side_by_side_and_survives_sidebar(new_app, mode
     assert at.session_state["_anon_page_result_count"] is before
     assert "Settings changed since this result" in _texts(at.info)
     assert "counting on anonymized video" in _texts(at.success) + _texts(at.warning)
+
+
+def test_attributes_deboarding_sample_end_to_end_and_survives_sidebar(new_app):
+    at = _run(new_app("pages/3_Age_sex_emotion.py"))
+    at.segmented_control(key="attributes_mode").set_value("sample")
+    at = _run(at)
+    assert "deboarding" in at.selectbox(key="attributes_sample").options[-1].lower()
+    at.selectbox(key="attributes_sample").set_value("deboarding")
+    at.selectbox(key="attributes_method").set_value("blur")  # the quick methods keep this test short
+    at.multiselect(key="attributes_compared").set_value(["blur", "pixelate"])
+    at = _run(at)
+    at.button(key="attributes_go").click()
+    at = _run(at)
+    verdicts = _texts(at.success) + _texts(at.warning)
+    assert "of faces are re-identified" in verdicts and "emotion read on anonymized passengers" in verdicts
+    assert "Deboarding passengers" in _texts(at.subheader)
+    assert 'class="anon-raw"' in _texts(at.markdown) and at.get("image")
+    assert not SERVER_PATH.search(_all_text(at))
+    stored = at.session_state["_anon_page_result_attributes"]
+    at.toggle(key="attributes_overlay").set_value(False)  # a sidebar change: the result stays, marked stale
+    at = _run(at)
+    assert at.session_state["_anon_page_result_attributes"] is stored
+    assert "Deboarding passengers" in _texts(at.subheader)
+    assert "Settings changed since this result" in _texts(at.info)
+
+
+def test_deboarding_sample_only_on_the_attributes_page(new_app):
+    at = _run(new_app("Home.py"))
+    at.segmented_control(key="home_mode").set_value("sample")
+    at = _run(at)
+    assert "deboarding" not in at.selectbox(key="home_sample").options
