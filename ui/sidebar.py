@@ -53,16 +53,21 @@ def _bind(name: str, store: dict, options: list | None = None) -> dict:
         value = st.session_state[key]
         if value is not None:
             store[name] = value
-        if name == "targets":
-            store["_touched_targets"] = True
+        if name in ("targets", "detect_every"):
+            store[f"_touched_{name}"] = True
 
     return {"key": key, "on_change": keep}
 
 
 def pipeline_settings(default_targets: list[str] | None = None,
-                      allowed_targets: tuple[str, ...] = ("face", "person")) -> PipelineConfig:
-    """Render the shared sidebar and return the PipelineConfig it describes."""
+                      allowed_targets: tuple[str, ...] = ("face", "person"),
+                      default_every: int | str | None = None) -> PipelineConfig:
+    """Render the shared sidebar and return the PipelineConfig it describes.
+
+    default_every: this page's detect-every-N until the user picks one (the webcam page: "auto", its
+    best sustainable speed); it is not written to the shared settings, so other pages keep theirs."""
     store = current_settings()
+    page_every = default_every if default_every is not None and not store.get("_touched_detect_every") else None
     if default_targets and not store.get("_touched_targets"):
         store["targets"] = [t for t in default_targets if t in allowed_targets]
     with st.sidebar:
@@ -90,7 +95,10 @@ def pipeline_settings(default_targets: list[str] | None = None,
                   help="Off: each detector's tuned default. Lower finds more (and more false alarms).")
         if store["custom_threshold"]:
             st.slider("Threshold", 0.05, 0.95, step=0.05, **_bind("threshold", store))
-        st.select_slider("Detect every N frames", EVERY_CHOICES, **_bind("detect_every", store, EVERY_CHOICES),
+        every = _bind("detect_every", store, EVERY_CHOICES)
+        if page_every is not None:
+            st.session_state[every["key"]] = page_every
+        st.select_slider("Detect every N frames", EVERY_CHOICES, **every,
                          help="1 = run the detector on every frame. Between runs the tracker carries the "
                               "regions forward; 'auto' adapts to motion.")
         with st.expander("Advanced"):
@@ -103,6 +111,8 @@ def pipeline_settings(default_targets: list[str] | None = None,
                            "recognisable)")
         _policy_upload(store)
         zones_and_consent(store)
+    if page_every is not None:
+        return config_from({**store, "detect_every": page_every})
     return config_from(store)
 
 

@@ -116,3 +116,13 @@ def test_deboarding_sample_only_on_the_attributes_page(new_app):
     at.segmented_control(key="home_mode").set_value("sample")
     at = _run(at)
     assert "deboarding" not in at.selectbox(key="home_sample").options
+
+
+def test_webcam_page_defaults_to_auto_without_changing_other_pages(new_app):
+    at = _run(new_app("pages/1_Webcam.py"))
+    assert at.select_slider(key="anon_w_detect_every").value == "auto"
+    assert at.session_state["anon_settings"]["detect_every"] == 1  # the shared setting is untouched
+    at.select_slider(key="anon_w_detect_every").set_value(2)  # the user's pick wins from then on
+    at = _run(at)
+    assert at.select_slider(key="anon_w_detect_every").value == 2
+    assert at.session_state["anon_settings"]["detect_every"] == 2

@@ -14,7 +14,7 @@ from conftest import load_person_image
 from anon_core.anonymize import obscure_frame
 from anon_core.detectors import create_detector
 from anon_core.pipeline import Pipeline, PipelineConfig
-from ui.webcam import WAITING, LiveAnonymizer
+from ui.webcam import WAITING, LiveAnonymizer, advance
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,8 @@ def test_show_raw_is_side_by_side_and_settings_swap(centerface, face_frame):
     out = _wait_processed(live, face_frame)
     h, w = face_frame.shape[:2]
     assert out.shape == (h, 2 * w, 3)
-    np.testing.assert_array_equal(out[:, :w], face_frame)
+    np.testing.assert_array_equal(out[60:, :w], face_frame[60:])  # raw, below its "RAW" label
+    assert not np.array_equal(out[:30, :w], face_frame[:30])  # the label is drawn on the panel
     assert len(centerface(out[:, w:])) == 0
     blurred = out[:, w:]
     live.show_raw = False
@@ -101,3 +102,54 @@ def test_instances_share_no_state(centerface, face_frame):
     assert b.frames_out == 0 and b.results.empty() and b.submit(face_frame) is not a.submit(face_frame)
     del a, b
     gc.collect()
+
+
+@pytest.fixture(scope="module")
+def webcam_sample():
+    from anon_core.media import VideoReader
+    from anon_core.synth import ensure_sample, load_faces
+
+    sample = ensure_sample("webcam", seed=0, seconds=4.0)  # one head moving sideways, 15 fps
+    with VideoReader(sample.video) as reader:
+        frames = list(reader.frames())
+    truth = load_faces(sample.faces)
+    return frames, [len(truth.at(i + 1, min_visibility=0.3)) for i in range(len(frames))]
+
+
+def _dropping_run(centerface, frames, faces, step: int, count_dropped: bool) -> float:
+    """The live worker's situation: only every `step`-th camera frame gets processed. Share of processed
+    frames whose region count is the number of faces in view."""
+    pipe = _pipeline(centerface, detect_every="auto")
+    hits = total = 0
+    for i in range(0, len(frames), step):
+        if i and count_dropped:
+            advance(pipe, step - 1)
+        hits += len(pipe.process(frames[i]).regions) == faces[i]
+        total += 1
+    return hits / total
+
+
+def test_dropped_frames_leave_no_ghost_regions(centerface, webcam_sample):
+    frames, faces = webcam_sample
+    assert min(faces) >= 1
+    for step in (3, 6):  # ~10 and ~5 processed frames/s from a 30 fps camera
+        assert _dropping_run(centerface, frames, faces, step, count_dropped=True) >= 0.9
+    # the old live behaviour (tracker stepping once per processed frame) is what made the ghosts
+    assert _dropping_run(centerface, frames, faces, 6, count_dropped=False) < 0.5
+
+
+def test_live_stream_region_counts_match_faces(centerface, webcam_sample):
+    """The real worker thread, fed at camera pace: drawn regions match the faces in view (+-1) in >= 90 %."""
+    frames, faces = webcam_sample
+    live = LiveAnonymizer(_pipeline(centerface, detect_every="auto"))
+    for frame in frames:
+        live.submit(frame)
+        time.sleep(1 / 15)
+    deadline = time.monotonic() + 30
+    while live._thread is not None and live._thread.is_alive() and live._pending is not None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    records = [r for r in live.drain() if r["error"] is None]
+    assert len(records) >= 5
+    ok = [abs(r["regions"] - faces[r["camera_frame"] - 1]) <= 1 for r in records]
+    assert sum(ok) / len(ok) >= 0.9, [(r["camera_frame"], r["regions"]) for r in records]
