@@ -154,7 +154,16 @@ class Pipeline:
             control.reset()
 
     # ------------------------------------------------------------------ per frame
-    def process(self, frame: np.ndarray) -> FrameResult:
+    def process(self, frame: np.ndarray, still: bool = False) -> FrameResult:
+        """The next frame of a stream (tracker, schedule and hold carry regions between calls), or with
+        still=True a photo on its own: detected afresh and the state cleared before and after, so two
+        unrelated photos in a row never share a region (a held box from photo 1 would land on photo 2)."""
+        if still:
+            self.reset()
+            try:
+                return self.process(frame)
+            finally:
+                self.reset()
         start = time.perf_counter()
         index = self.index
         self.index += 1

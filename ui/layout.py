@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from anon_core import plugins
 from anon_core.detectors import availability, detector_info
 
 _CSS = """
@@ -27,7 +28,9 @@ PRIVACY_TEXT = (
 def page_setup(title: str, icon: str = ":material/visibility_off:", intro: str | None = None) -> None:
     """Must be the first Streamlit call of a page: page config, title and a short intro.
 
-    `icon`: a Material icon (":material/name:", rendered with Streamlit's bundled font) or an emoji."""
+    `icon`: a Material icon (":material/name:", rendered with Streamlit's bundled font) or an emoji.
+    Registers the plug-ins first (idempotent), so every page lists the same methods (e.g. synthetic-face)."""
+    plugins.load()
     st.set_page_config(page_title=f"{title} · anonymize-first", page_icon=icon, layout="wide",
                        initial_sidebar_state="expanded")
     st.markdown(_CSS, unsafe_allow_html=True)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from anon_core import plugins
 from anon_core.anonymize.catalog import ANONYMIZERS
 from anon_core.detections import Detections
 from showcases.attributes.estimators import AttributeEstimator, FaceAttributes
@@ -89,12 +90,11 @@ class Analyzer:
         if method not in self._anonymizers:
             name = "fill" if method == ANALYZE_THEN_ANONYMIZE else method
             if name == "synthetic-face":
-                import showcases.attributes.replacement  # noqa: F401  registers the method
-
                 opts = {"estimator": self.estimator, "embedder": self.embedder,
                         **self.anonymizer_options.get(name, {})}
             else:
                 opts = dict(self.anonymizer_options.get(name, {}))
+            plugins.load()  # synthetic-face is a plug-in (idempotent; the CLI and the app loaded it already)
             self._anonymizers[method] = ANONYMIZERS.create(name, **opts)
         return self._anonymizers[method]
 

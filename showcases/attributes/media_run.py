@@ -16,7 +16,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from anon_core import plugins
+from anon_core.anonymize import Policy, Rule
 from anon_core.detections import Detections
+from anon_core.media import VideoReader, VideoWriter
+from anon_core.pipeline import Pipeline, PipelineConfig
 from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS, Analyzer, Comparison, Item
 from showcases.attributes.emotion_net import FER_LABELS
 from showcases.attributes.estimators import FaceAttributes
@@ -87,10 +91,7 @@ def run_image(image: np.ndarray, detector, analyzer: Analyzer, config: RunConfig
 def run_video(src: str | Path, dst: str | Path | None, detector, analyzer: Analyzer,
               config: RunConfig = RunConfig(), progress=None) -> RunResult:
     """Pipeline over the whole clip (analyzer on raw frames), writing `dst` when given."""
-    from anon_core.anonymize import Policy, Rule
-    from anon_core.media import VideoReader, VideoWriter
-    from anon_core.pipeline import Pipeline, PipelineConfig
-
+    plugins.load()  # synthetic-face is a plug-in (idempotent)
     name = "fill" if config.method == ANALYZE_THEN_ANONYMIZE else config.method
     policy = Policy({"face": Rule(name, {"estimator": analyzer.estimator, "embedder": analyzer.embedder}
                                   if name == "synthetic-face" else {})})

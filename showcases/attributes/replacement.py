@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from anon_core.anonymize.catalog import ANONYMIZERS
 from anon_core.anonymize.regions import Blur, Fill
 from anon_core.detections import Detections
 from showcases.attributes.dataset import SHEET_TO_FER, age_band, band_of_range, openpeople_faces
@@ -269,6 +268,3 @@ def _target_landmarks(row: Detections) -> np.ndarray:
     x1, y1 = row.xyxy[0, :2]
     return (_LANDMARK_TEMPLATE * row.wh[0] + (x1, y1)).astype(np.float32)
 
-
-ANONYMIZERS.register("synthetic-face", SyntheticFace,
-                     "face replaced by an openpeople person of the same sex, age band and emotion")
