@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from anon_core.anonymize import ANONYMIZERS, Policy, RegionAnonymizer, obscure_frame
+from anon_core.anonymize.policy import region_defaults
 from anon_core.controls import RegionControl, build_controls
 from anon_core.detections import Detections, nms
 from anon_core.detectors import Detector, create_detector, detector_info
@@ -44,8 +45,8 @@ class PipelineConfig:
     detect_every: int | str = 1
     hold_frames: int = 8
     method: str = "blur"
-    shape: str = "ellipse"
-    padding: float = 0.3  # an ellipse 1.3x the face box covers > 95 % of the box
+    shape: str | None = None  # None: each target's default (faces ellipse, persons box; policy.REGION_DEFAULTS)
+    padding: float | None = None  # None: each target's default (faces 0.3, persons 0.2)
     policy: Policy | None = None
     strength: float = 1.0  # region methods; each refuses a value below its floor (anonymize/regions.py)
     detect_width: int | None = 1280  # scalable detectors (CenterFace) run at this width; None = native
@@ -76,7 +77,12 @@ class PipelineConfig:
         entry = ANONYMIZERS.entry(self.method)
         region = isinstance(entry.factory, type) and issubclass(entry.factory, RegionAnonymizer)
         options = {"shape": self.shape, "padding": self.padding, "strength": self.strength} if region else {}
-        return Policy.uniform(self.targets, self.method, **options)
+        return Policy.uniform(self.targets, self.method, **options)  # None shape/padding: per-target defaults
+
+    def region(self, target: str) -> dict:
+        """{"shape", "padding"} this config draws `target` with (a policy file's rule wins)."""
+        rule = self.build_policy().to_dict().get(target, {})
+        return region_defaults(target, rule.get("shape", self.shape), rule.get("padding", self.padding))
 
     def to_dict(self) -> dict:
         d = asdict(self) | {"targets": list(self.targets)}

@@ -20,9 +20,10 @@ STORE = "anon_settings"
 WIDGET = "anon_w_"
 EVERY_CHOICES = [1, 2, 3, 4, 6, 8, "auto"]
 DEFAULTS = {
-    "targets": ["face"], "method": "blur", "shape": "ellipse", "face_detector": "centerface",
+    "targets": ["face"], "method": "blur", "shape": "per target", "face_detector": "centerface",
     "person_detector": "yolox-nano-hd", "custom_threshold": False, "threshold": 0.4, "detect_every": 1,
-    "hold_frames": 8, "padding": 0.15, "policy_name": None, "policy_text": None, "strength": 1.0,
+    "hold_frames": 8, "custom_padding": False, "padding": 0.2, "policy_name": None, "policy_text": None,
+    "strength": 1.0,
 }
 
 
@@ -80,8 +81,9 @@ def pipeline_settings(default_targets: list[str] | None = None,
         methods = ANONYMIZERS.names()
         st.selectbox("Method", methods, **_bind("method", store, methods),
                      format_func=lambda m: f"{m} — {ANONYMIZERS.info(m)}" if ANONYMIZERS.info(m) else m)
-        st.segmented_control("Region shape", ["ellipse", "box"], required=True,
-                             **_bind("shape", store, ["ellipse", "box"]))
+        shapes = ["per target", "ellipse", "box"]
+        st.segmented_control("Region shape", shapes, required=True, **_bind("shape", store, shapes),
+                             help="per target: an ellipse around faces, a box around persons")
 
         st.header("Detectors")
         for target, field in (("face", "face_detector"), ("person", "person_detector")):
@@ -103,7 +105,10 @@ def pipeline_settings(default_targets: list[str] | None = None,
                               "regions forward; 'auto' adapts to motion.")
         with st.expander("Advanced"):
             st.slider("Hold regions for K frames after the last detection", 0, 30, **_bind("hold_frames", store))
-            st.slider("Padding around regions", 0.0, 0.6, step=0.05, **_bind("padding", store))
+            st.toggle("Custom padding", **_bind("custom_padding", store),
+                      help="Off: each target's default (faces 0.3, persons 0.2), as on the command line")
+            if store["custom_padding"]:
+                st.slider("Padding around regions", 0.0, 0.6, step=0.05, **_bind("padding", store))
             floor = float(getattr(ANONYMIZERS.entry(store["method"]).factory, "MIN_STRENGTH", 0.0)) or 0.1
             store["strength"] = max(float(store["strength"]), floor)
             st.slider("Strength", floor, 3.0, step=0.1, **_bind("strength", store),
@@ -148,6 +153,7 @@ def config_from(store: dict) -> PipelineConfig:
         targets=targets, face_detector=store["face_detector"], person_detector=store["person_detector"],
         threshold=float(store["threshold"]) if store["custom_threshold"] else None,
         detect_every=store["detect_every"], hold_frames=int(store["hold_frames"]), method=store["method"],
-        shape=store["shape"], padding=float(store["padding"]), policy=policy,
+        shape=None if store["shape"] == "per target" else store["shape"],
+        padding=float(store["padding"]) if store.get("custom_padding") else None, policy=policy,
         strength=float(store.get("strength", 1.0)),
         zones=tuple(store.get("zones") or ()), keep_faces=store.get("keep_faces"))

@@ -24,8 +24,27 @@ from anon_core.anonymize.catalog import ANONYMIZERS
 from anon_core.detections import Detections
 
 TARGETS = ("face", "person")
+# Region shape and padding of a target when neither the CLI, the app nor a policy names them (the one
+# place every path reads them from). Faces: an ellipse 1.3x the face box covers > 95 % of the box.
+# Persons: a box grown 0.2 covers >= 90 % of the box of 95 % of MOT17-02's visible pedestrians (41/43)
+# with 2.4 % collateral; the face ellipse 0.3 covered 93 % (README, persons in crowded street footage).
+REGION_DEFAULTS = {"face": {"shape": "ellipse", "padding": 0.3}, "person": {"shape": "box", "padding": 0.2}}
+
+
+def region_defaults(target: str, shape: str | None = None, padding: float | None = None) -> dict:
+    """{"shape", "padding"} for `target`: the explicit values where given, else the target's defaults."""
+    base = REGION_DEFAULTS.get(target, REGION_DEFAULTS["face"])
+    return {"shape": shape or base["shape"], "padding": base["padding"] if padding is None else float(padding)}
+
 # Larger regions first so that a face style drawn later stays on top of a person style.
 _ORDER = {"person": 0, "face": 1}
+
+
+def _is_region(method: str) -> bool:
+    from anon_core.anonymize.regions import RegionAnonymizer
+
+    factory = ANONYMIZERS.entry(method).factory
+    return isinstance(factory, type) and issubclass(factory, RegionAnonymizer)
 
 
 class PolicyError(ValueError):
@@ -37,11 +56,15 @@ class Rule:
     method: str = "blur"
     options: dict = field(default_factory=dict)  # shape, padding, strength, colour, ...
 
-    def build(self):
+    def build(self, target: str | None = None):
+        """The anonymizer; a region method's shape/padding the rule leaves out are `target`'s defaults."""
         if self.method not in ANONYMIZERS:
             raise PolicyError(f"unknown method {self.method!r}; choose one of: {', '.join(ANONYMIZERS.names())}")
+        options = dict(self.options)
+        if target is not None and _is_region(self.method):
+            options.update(region_defaults(target, options.get("shape"), options.get("padding")))
         try:
-            return ANONYMIZERS.create(self.method, **self.options)
+            return ANONYMIZERS.create(self.method, **options)
         except (TypeError, ValueError) as exc:
             raise PolicyError(f"bad options for {self.method!r}: {exc}") from None
 
@@ -55,10 +78,12 @@ class Policy:
         if not rules:
             raise PolicyError("a policy needs at least one target, e.g. {'face': {'method': 'blur'}}")
         self.rules = dict(sorted(rules.items(), key=lambda kv: _ORDER.get(kv[0], -1)))
-        self._anonymizers = {label: rule.build() for label, rule in self.rules.items()}
+        self._anonymizers = {label: rule.build(label) for label, rule in self.rules.items()}
 
     @classmethod
     def uniform(cls, targets=("face",), method: str = "blur", **options) -> Policy:
+        """One method for every target; shape/padding left out or None are each target's defaults."""
+        options = {k: v for k, v in options.items() if v is not None}
         return cls({t: Rule(method, dict(options)) for t in targets})
 
     @classmethod

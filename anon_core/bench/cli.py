@@ -56,8 +56,11 @@ def register(subparsers) -> None:
                    help="persons with MOT visibility: coverage and visible count over pedestrians at least "
                    "this visible (default 0.5)")
     p.add_argument("--method", default="blur", help="anonymization method of the detector rows (blur|pixelate|fill)")
-    p.add_argument("--shape", choices=("box", "ellipse"), default="box")
-    p.add_argument("--padding", type=float, default=0.0)
+    p.add_argument("--shape", choices=("box", "ellipse"), default=None,
+                   help="region shape of the detector rows (default: the target's, as anon video: persons box, "
+                   "faces ellipse)")
+    p.add_argument("--padding", type=float, default=None,
+                   help="region padding of the detector rows (default: the target's, persons 0.2, faces 0.3)")
     p.add_argument("--no-bounds", action="store_true", help="leave out Null / Perfect / Perfect black")
     p.add_argument("--deface", action=argparse.BooleanOptionalAction, default=None,
                    help="add deface as a reference row (default: on for faces)")

@@ -20,21 +20,27 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from anon_core.anonymize.policy import Policy
+from anon_core.anonymize.policy import Policy, region_defaults
 from anon_core.bench.data import Sequence
 from anon_core.detections import Detections
 
 
 @dataclass(frozen=True)
 class Style:
-    """How rows anonymize: the bench default is a box with no padding, like the ground truth."""
+    """How rows anonymize: shape/padding None are the target's defaults, as `anon video` uses them
+    (faces ellipse 0.3, persons box 0.2: anonymize.policy.REGION_DEFAULTS)."""
 
     method: str = "blur"
-    shape: str = "box"
-    padding: float = 0.0
+    shape: str | None = None
+    padding: float | None = None
+
+    def region(self, target: str) -> tuple[str, float]:
+        d = region_defaults(target, self.shape, self.padding)
+        return d["shape"], d["padding"]
 
     def policy(self, target: str, method: str | None = None) -> Policy:
-        return Policy.uniform((target,), method or self.method, shape=self.shape, padding=self.padding)
+        shape, padding = self.region(target)
+        return Policy.uniform((target,), method or self.method, shape=shape, padding=padding)
 
 
 @dataclass
@@ -90,7 +96,7 @@ class DetectorMethod(Method):
     def __init__(self, name: str, detector, target: str, style: Style):
         self.name, self.detector, self.target = name, detector, target
         self.policy = style.policy(target)
-        self.region_shape, self.padding = style.shape, style.padding
+        self.region_shape, self.padding = style.region(target)
 
     def describe(self):
         return self.detector.describe()
@@ -120,7 +126,7 @@ class PipelineMethod(Method):
                                 method=style.method, shape=style.shape, padding=style.padding,
                                 **{f"{target}_detector": detector.info.name})
         self.pipeline = Pipeline(config, detectors={target: detector})
-        self.region_shape, self.padding = style.shape, style.padding
+        self.region_shape, self.padding = style.region(target)
 
     def describe(self):
         return self.pipeline.describe()

@@ -96,8 +96,8 @@ def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
     from anon_core.jobs import JobOptions, anonymize_video
     from anon_core.pipeline import Pipeline, PipelineConfig
 
-    if cfg.target == "person":  # the showcases' person setting: boxes padded 0.2
-        pipe = Pipeline(PipelineConfig(targets=("person",), detect_every=cfg.detect_every, shape="box", padding=0.2))
+    if cfg.target == "person":  # the default person settings (anon video --targets person)
+        pipe = Pipeline(PipelineConfig(targets=("person",), detect_every=cfg.detect_every))
     else:
         pipe = Pipeline(PipelineConfig(targets=("face",), face_detector=cfg.face_detector,
                                        detect_every=cfg.detect_every, detect_width=cfg.detect_width))
@@ -113,7 +113,7 @@ def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
            "settings": {"detect_every": cfg.detect_every, "target": cfg.target,
                         "detector": pipe.config.person_detector if cfg.target == "person" else cfg.face_detector,
                         "detect_width": cfg.detect_width,
-                        "shape": pipe.config.shape, "padding": pipe.config.padding},
+                        **pipe.config.region(cfg.target)},
            "note": "wall time of anonymize_video (decode, detect, track, anonymize, H.264 encode); model loaded before"}
     return row, regions
 

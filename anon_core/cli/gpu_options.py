@@ -38,6 +38,7 @@ def gpu_job_from_args(args: argparse.Namespace):
         print("note: --device cuda detects faces on every frame; --detect-every is not needed and is ignored")
     import torch
 
+    from anon_core.anonymize.policy import region_defaults
     from anon_core.gpu.anonymize import GpuStyle
     from anon_core.gpu.video_job import GpuJobOptions, GpuVideoJob
 
@@ -49,7 +50,7 @@ def gpu_job_from_args(args: argparse.Namespace):
 
         options = GpuJobOptions(device=args.device, batch=args.batch, input_width=args.detect_width,
                                 threshold=args.threshold, hold=args.hold,
-                                style=GpuStyle(args.method, args.shape, padding=args.padding),
+                                style=GpuStyle(args.method, **region_defaults("face", args.shape, args.padding)),
                                 zones=tuple(parse_zone(z) for z in getattr(args, "privacy_zones", ()) or ()))
         job = GpuVideoJob(options)
     except (ValueError, RuntimeError, FileNotFoundError) as exc:

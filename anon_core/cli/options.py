@@ -46,8 +46,10 @@ def add_pipeline_options(p: argparse.ArgumentParser, default_targets: str = "fac
     g.add_argument("--targets", type=_targets, default=_targets(default_targets),
                    help=f"what to anonymize: face, person or face,person (default {default_targets})")
     g.add_argument("--method", default="blur", choices=ANONYMIZERS.names(), help="anonymization method")
-    g.add_argument("--shape", default="ellipse", choices=["box", "ellipse"], help="region shape")
-    g.add_argument("--padding", type=float, default=0.3, help="grow regions by this fraction (default 0.3)")
+    g.add_argument("--shape", default=None, choices=["box", "ellipse"],
+                   help="region shape (default: ellipse for faces, box for persons)")
+    g.add_argument("--padding", type=float, default=None,
+                   help="grow regions by this fraction (default: 0.3 for faces, 0.2 for persons)")
     g.add_argument("--strength", type=float, default=1.0,
                    help="1 = default, higher is stronger; floors (refused below): blur 0.1, pixelate 0.8 "
                         "(see README, Privacy guarantees)")

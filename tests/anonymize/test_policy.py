@@ -51,3 +51,33 @@ def test_bad_policies_have_clear_errors(text, match):
 def test_missing_policy_file(tmp_path):
     with pytest.raises(PolicyError, match="cannot read policy file"):
         Policy.from_file(tmp_path / "nope.yaml")
+
+
+def test_region_defaults_are_per_target_and_explicit_values_win():
+    from anon_core.pipeline import PipelineConfig
+
+    both = ("face", "person")
+    d = PipelineConfig(targets=both).build_policy().to_dict()
+    assert (d["face"]["shape"], d["face"]["padding"]) == ("ellipse", 0.3)
+    assert (d["person"]["shape"], d["person"]["padding"]) == ("box", 0.2)
+    d = PipelineConfig(targets=both, shape="ellipse", padding=0.1).build_policy().to_dict()
+    assert all((d[t]["shape"], d[t]["padding"]) == ("ellipse", 0.1) for t in both)
+    # a policy file's rule wins where it names a value; what it leaves out is the target's default
+    d = Policy.from_dict({"person": {"method": "blur", "padding": 0.5}, "face": {"method": "pixelate", "shape": "box"}})
+    d = d.to_dict()
+    assert (d["person"]["shape"], d["person"]["padding"]) == ("box", 0.5)
+    assert (d["face"]["shape"], d["face"]["padding"]) == ("box", 0.3)
+
+
+def test_cli_leaves_shape_and_padding_to_the_target():
+    import argparse
+
+    from anon_core.cli.options import add_pipeline_options, config_from_args
+
+    p = argparse.ArgumentParser()
+    add_pipeline_options(p)
+    config = config_from_args(p.parse_args(["--targets", "face,person"]))
+    assert config.region("person") == {"shape": "box", "padding": 0.2}
+    assert config.region("face") == {"shape": "ellipse", "padding": 0.3}
+    config = config_from_args(p.parse_args(["--targets", "person", "--shape", "ellipse", "--padding", "0.4"]))
+    assert config.region("person") == {"shape": "ellipse", "padding": 0.4}

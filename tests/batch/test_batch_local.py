@@ -83,7 +83,8 @@ def test_no_face_left(first, centerface):
     archive, out, proc, _ = first
     for rel, sample in archive.clips.items():
         report = json.loads((out / f"{rel}.report.json").read_text())
-        shape, padding = report["pipeline"]["config"]["shape"], report["pipeline"]["config"]["padding"]
+        style = report["pipeline"]["config"]["policy"]["face"]
+        shape, padding = style["shape"], style["padding"]
         faces = load_faces(sample.faces)
         covered = total = leaks = 0
         raw_detail = anon_detail = 0.0

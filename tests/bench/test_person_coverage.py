@@ -11,8 +11,7 @@ from anon_core.cli.main import main
 def test_bench_reports_coverage_collateral_and_visible_count(mot17_02, model_dir, tmp_path):
     out = tmp_path / "b.json"
     rc = main(["bench", "--gt-dir", str(mot17_02), "--max-frames", "1", "--models", "yolox-nano",
-               "--track-every", "--min-visibility", "0.5", "--shape", "box", "--padding", "0.2",
-               "--json", str(out)])
+               "--track-every", "--min-visibility", "0.5", "--json", str(out)])  # default person box, 0.2
     assert rc == 0
     d = json.loads(out.read_text())
     assert d["dataset"]["min_visibility"] == 0.5 and d["dataset"]["visible_boxes"] == 11

@@ -48,7 +48,8 @@ def test_no_face_left_visible(kind, params, minimum, detector):
         for i, frame in enumerate(reader.frames()):
             result = pipe.process(frame)
             gt = faces.at(i + 1, min_visibility=0.5)
-            mask = region_mask(result.regions, frame.shape[:2], config.shape, config.padding)
+            style = config.region("face")
+            mask = region_mask(result.regions, frame.shape[:2], style["shape"], style["padding"])
             hit, n = covered_recall(gt.xyxy, mask)
             covered, total = covered + hit, total + n
             raw_detail += detail(frame, gt.xyxy)
