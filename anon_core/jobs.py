@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from anon_core.media import MediaError, VideoWriter, open_source, write_image
 from anon_core.media.images import IMAGE_SUFFIXES
@@ -35,6 +37,12 @@ class JobOptions:
     # folders they own); the CLI passes False unless --overwrite.  Inputs are never overwritten.
     overwrite: bool = True
     allow_partial: bool = False  # truncated/undecodable input: keep what was read (exit 3) instead of failing
+    # Analytics of this job (anon_core.analytics.FrameAnalyzer): run inside the pipeline on the raw frame;
+    # their summaries go into the report's "analytics" section.
+    analyzers: dict = field(default_factory=dict)
+    # Draws on the anonymized (or, on a failed frame, fully obscured) frame before it is written: track ids,
+    # counts, attributes.  Never sees raw pixels.
+    overlay: Callable[[FrameResult], np.ndarray] | None = None
 
 
 class ProgressSink:
@@ -65,6 +73,14 @@ class ProgressSink:
 
 
 def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Report, desc: str) -> Report:
+    """The one frame loop: every command and page that writes media goes through here."""
+    with pipeline.analyzing(options.analyzers):
+        report = _loop(source, pipeline, sink_write, options, report, desc)
+        report.analytics = pipeline.analytics_summary()
+    return report
+
+
+def _loop(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Report, desc: str) -> Report:
     pipeline.reset()
     total = source.info.frame_count
     progress = ProgressSink(options.progress, total, desc)
@@ -76,6 +92,8 @@ def _run(source, pipeline: Pipeline, sink_write, options: JobOptions, report: Re
             for t, frame in frames:
                 result = pipeline.process(frame)
                 report.add(result)
+                if options.overlay is not None:
+                    result.frame = options.overlay(result)
                 writer.put(result, t)
                 if options.on_frame is not None:
                     options.on_frame(result)
@@ -182,22 +200,41 @@ def anonymize_video(src: str | Path, dst: str | Path, pipeline: Pipeline, option
     options = options or JobOptions()
     src, dst = Path(src), Path(dst)
     check_video_output(src, dst)
-    return publish_job(src, dst, options, lambda tmp, opts: _video_job(src, tmp, pipeline, opts))
+    return publish_job(src, dst, options, lambda tmp, opts: video_job(src, tmp, pipeline, opts))
 
 
-def _video_job(src: Path, dst: Path, pipeline: Pipeline, options: JobOptions) -> Report:
-    source = open_source(src)
-    if isinstance(source, SingleImage):
-        raise MediaError(f"{src} is an image; use `anon image`")
-    if isinstance(source, (VideoReader, FrameFolder)):
-        source.tolerate_errors = True  # check_complete turns a decode error into a clear failure (or exit 3)
+def video_job(src: Path, dst: Path, pipeline: Pipeline, options: JobOptions) -> Report:
+    """The body of anonymize_video, writing `dst` directly: for callers that publish it together with
+    files of their own (a showcase's JSON) through one anon_core.outputs.Outputs."""
+    source, report = _video_source(src, pipeline)
     info = source.info
-    inp = file_entry(src, info=info.to_dict()) if src.is_file() else {"path": str(src), "info": info.to_dict()}
-    report = Report("frames" if isinstance(source, FrameFolder) else "video", input=inp, pipeline=pipeline.describe())
     audio = src if options.keep_audio and info.has_audio else None
     with VideoWriter(dst, info.fps, audio_from=audio, options=options.encode) as writer:
         _run(source, pipeline, lambda r, t: writer.write(r.frame, t), options, report, dst.name)
     return finish_report(report, dst, options, has_audio=info.has_audio)
+
+
+def analyze_video(src: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:
+    """The same loop without an output file (analytics only: frames leave only to options.on_frame)."""
+    options = options or JobOptions()
+    source, report = _video_source(Path(src), pipeline)
+    _run(source, pipeline, lambda r, t: None, options, report, Path(src).name)
+    report.output = {"frames": report.frame_count, "note": "no output written (analytics only)"}
+    if options.report_path:
+        report.write(options.report_path)
+    return report
+
+
+def _video_source(src: Path, pipeline: Pipeline):
+    source = open_source(src)
+    if isinstance(source, SingleImage):
+        raise MediaError(f"{src} is an image; use `anon image`")
+    if isinstance(source, VideoReader):
+        source.tolerate_errors = True  # check_complete turns a decode error into a clear failure (or exit 3)
+    info = source.info
+    inp = file_entry(src, info=info.to_dict()) if src.is_file() else {"path": str(src), "info": info.to_dict()}
+    report = Report("frames" if isinstance(source, FrameFolder) else "video", input=inp, pipeline=pipeline.describe())
+    return source, report
 
 
 def anonymize_frames(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None) -> Report:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 import cv2
 import numpy as np
 
+from anon_core.analytics import FrameAnalyzer, as_analyzer
 from anon_core.anonymize import ANONYMIZERS, Policy, RegionAnonymizer, obscure_frame
 from anon_core.anonymize.policy import region_defaults
 from anon_core.controls import RegionControl, build_controls
@@ -26,7 +27,6 @@ from anon_core.tracking.tracker import Tracker, TrackerConfig
 from anon_core.zones import parse_zone
 
 log = logging.getLogger(__name__)
-Analyzer = Callable[[np.ndarray, Detections], Any]
 # Extra padding per frame a region is carried without a detection: small once the track's velocity
 # is known (2+ detections), large for a track seen once, whose motion is still unknown.
 PREDICTION_GROWTH = 0.06
@@ -112,34 +112,43 @@ class FrameResult:
         return entry
 
 
+def detector_names(config: PipelineConfig) -> dict[str, str]:
+    """Detector name per target of the config; refuses a detector that does not find its target."""
+    names = {"face": config.face_detector, "person": config.person_detector}
+    for target in config.targets:
+        if target not in detector_info(names[target]).targets:
+            raise ValueError(f"detector {names[target]!r} does not find {target}s; pick one that does "
+                             "(see `anon models list`)")
+    return {t: names[t] for t in config.targets}
+
+
+def detector_options(config: PipelineConfig, name: str) -> dict:
+    """The one place a config becomes detector options (threshold, detect_width, auto_download):
+    used by build_detectors, the app's shared detector cache (ui/models) and the counting showcase."""
+    options = {} if config.threshold is None else {"threshold": config.threshold}
+    if detector_info(name).scalable:
+        options["input_width"] = config.detect_width
+    if config.auto_download and detector_info(name).source in ("download", "torchvision"):
+        options["auto_download"] = True
+    return options
+
+
 def build_detectors(config: PipelineConfig) -> dict[str, Detector]:
     """The detectors a config needs, keyed by target ("face", "person")."""
-    names = {"face": config.face_detector, "person": config.person_detector}
-    out = {}
-    for target in config.targets:
-        name = names[target]
-        if target not in detector_info(name).targets:
-            raise ValueError(f"detector {name!r} does not find {target}s; pick one that does "
-                             "(see `anon models list`)")
-        options = {} if config.threshold is None else {"threshold": config.threshold}
-        if detector_info(name).scalable:
-            options["input_width"] = config.detect_width
-        if config.auto_download and detector_info(name).source in ("download", "torchvision"):
-            options["auto_download"] = True
-        out[target] = create_detector(name, **options)
-    return out
+    return {t: create_detector(name, **detector_options(config, name)) for t, name in detector_names(config).items()}
 
 
 class Pipeline:
     def __init__(self, config: PipelineConfig | None = None, detectors: dict[str, Detector] | None = None,
-                 analyzers: dict[str, Analyzer] | None = None, controls: list[RegionControl] | None = None):
+                 analyzers: dict[str, FrameAnalyzer | Callable] | None = None,
+                 controls: list[RegionControl] | None = None):
         self.config = config or PipelineConfig()
         self.detectors = detectors if detectors is not None else build_detectors(self.config)
         missing = set(self.config.targets) - set(self.detectors)
         if missing:
             raise ValueError(f"no detector given for targets {sorted(missing)}")
         self.policy = self.config.build_policy()
-        self.analyzers = dict(analyzers or {})
+        self.analyzers = {name: as_analyzer(a) for name, a in (analyzers or {}).items()}
         # zones, consent list, reviewer's changes: what to leave visible or to add (anon_core/controls.py)
         self.controls = build_controls(self.config, self.policy) + list(controls or [])
         every = self.config.detect_every
@@ -158,6 +167,28 @@ class Pipeline:
         self.failures = 0
         for control in getattr(self, "controls", ()):
             control.reset()
+        for analyzer in getattr(self, "analyzers", {}).values():
+            analyzer.reset()
+
+    @contextmanager
+    def analyzing(self, analyzers: dict[str, FrameAnalyzer | Callable]) -> Iterator[None]:
+        """Run extra analyzers for one job (anon_core.jobs), then remove them again: a pipeline built once
+        can serve jobs with different analytics without anyone editing its analyzers."""
+        added = {name: as_analyzer(a) for name, a in analyzers.items()}
+        clash = set(added) & set(self.analyzers)
+        if clash:
+            raise ValueError(f"analyzer names already in use: {sorted(clash)}")
+        self.analyzers.update(added)
+        try:
+            yield
+        finally:
+            for name in added:
+                self.analyzers.pop(name, None)
+
+    def analytics_summary(self) -> dict:
+        """Each analyzer's summary() (for the audit report); analyzers with nothing to say are left out."""
+        out = {name: a.summary() for name, a in self.analyzers.items()}
+        return {name: s for name, s in out.items() if s}
 
     # ------------------------------------------------------------------ per frame
     def process(self, frame: np.ndarray, still: bool = False) -> FrameResult:

@@ -39,6 +39,7 @@ class Report:
     output: dict = field(default_factory=dict)
     pipeline: dict = field(default_factory=dict)
     failures: list = field(default_factory=list)
+    analytics: dict = field(default_factory=dict)  # FrameAnalyzer summaries (counting, tracking, attributes)
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
     frame_count: int = 0
@@ -110,7 +111,8 @@ class Report:
             "pipeline": self.pipeline,
             "summary": self.summary(),
             "failures": self.failures,
-        } | ({"kept_tracks": list(self._kept.values())} if self._kept else {})
+        } | ({"kept_tracks": list(self._kept.values())} if self._kept else {}) | (
+            {"analytics": self.analytics} if self.analytics else {})
 
     def to_dict(self) -> dict:
         return self.header() | {"frames": self.frames}

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from anon_core.analytics import FrameAnalyzer
 from anon_core.detectors import Detector, ModelUnavailableError, availability, create_detector, detector_info
-from anon_core.pipeline import Analyzer, Pipeline, PipelineConfig
+from anon_core.pipeline import Pipeline, PipelineConfig, detector_options
 from ui.layout import missing_model_help
 
 
 @st.cache_resource(show_spinner="Loading detector …", max_entries=8)
-def load_detector(name: str, threshold: float | None = None) -> Detector:
-    """A detector shared by all sessions (read-only use: detectors keep no per-stream state)."""
-    return create_detector(name, **({} if threshold is None else {"threshold": threshold}))
+def _cached_detector(name: str, options: tuple) -> Detector:
+    return create_detector(name, **dict(options))
+
+
+def load_detector(name: str, threshold: float | None = None, **options) -> Detector:
+    """A detector shared by all sessions (read-only use: detectors keep no per-stream state).
+    `options`: what anon_core.pipeline.detector_options makes of a config (input_width, auto_download)."""
+    if threshold is not None:
+        options["threshold"] = threshold
+    return _cached_detector(name, tuple(sorted(options.items())))
 
 
 def detector_names(config: PipelineConfig) -> dict[str, str]:
@@ -21,7 +29,7 @@ def detector_names(config: PipelineConfig) -> dict[str, str]:
     return {t: names[t] for t in config.targets}
 
 
-def make_pipeline(config: PipelineConfig, analyzers: dict[str, Analyzer] | None = None) -> Pipeline | None:
+def make_pipeline(config: PipelineConfig, analyzers: dict[str, FrameAnalyzer] | None = None) -> Pipeline | None:
     """A new Pipeline (its tracker state belongs to the caller's run), or None after showing what to fix."""
     detectors = {}
     for target, name in detector_names(config).items():
@@ -32,7 +40,7 @@ def make_pipeline(config: PipelineConfig, analyzers: dict[str, Analyzer] | None 
             st.error(f"Model missing — {missing_model_help(name)}", icon=":material/extension_off:")
             return None
         try:
-            detectors[target] = load_detector(name, config.threshold)
+            detectors[target] = load_detector(name, **detector_options(config, name))
         except ModelUnavailableError as exc:
             st.error(f"Model missing — {exc}", icon=":material/extension_off:")
             return None

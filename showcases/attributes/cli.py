@@ -26,6 +26,9 @@ def register(subparsers) -> None:
                         "the first one anonymizes the -o output")
     p.add_argument("--json", required=True, type=Path, help="write the figures to this JSON file")
     p.add_argument("-o", "--output", type=Path, help="write the anonymized image/video here")
+    p.add_argument("--report", type=Path, default=None, metavar="REPORT.json",
+                   help="video with -o: the audit report of the output (input and output sha256, models, "
+                        "per-frame regions), as `anon video --report` writes")
     p.add_argument("--faces", type=int, default=60, help="openpeople: number of faces to evaluate (max 180)")
     p.add_argument("--every", type=float, default=1.0, help="video: compare methods on one frame per N seconds")
     p.add_argument("--no-overlay", action="store_true", help="do not draw the estimates on the output")
@@ -44,6 +47,8 @@ def run(args) -> int:
     config = RunConfig(method=methods[0], methods=methods, compare_every_s=args.every, overlay=not args.no_overlay)
     src = Path(args.input)
     is_bench = args.input == "openpeople"
+    if args.report and (is_bench or not args.output or src.suffix.lower() not in VIDEO_SUFFIXES):
+        raise CliError("--report is the audit report of an anonymized video: give a video and -o OUT.mp4")
     if not is_bench and not src.is_file():
         raise CliError(f"{src} does not exist; give an image, a video, or 'openpeople'")
     suffix = src.suffix.lower()
@@ -63,6 +68,7 @@ def run(args) -> int:
     with Outputs([] if is_bench else [src], overwrite=args.overwrite) as outs:
         json_tmp = outs.file(args.json, "JSON")
         out_tmp = outs.file(args.output) if args.output else None
+        report_tmp = outs.file(args.report, "report") if args.report else None
         try:
             if is_bench:
                 report |= _benchmark(detector, analyzer, methods, args.faces)
@@ -72,7 +78,11 @@ def run(args) -> int:
                 if out_tmp is not None:
                     write_image(out_tmp, result.output)
             else:
-                report |= run_video(src, out_tmp, detector, analyzer, config).to_json()
+                result = run_video(src, out_tmp, detector, analyzer, config)
+                report |= result.to_json()
+                if report_tmp is not None:
+                    result.audit.output["path"] = str(args.output)
+                    result.audit.write(report_tmp)
         except MediaError as exc:
             raise CliError(str(exc)) from None
         json_tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")

@@ -9,7 +9,6 @@ leave.  The raw frames sampled for the method comparison stay in memory.
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +18,10 @@ import numpy as np
 from anon_core import plugins
 from anon_core.anonymize import Policy, Rule
 from anon_core.detections import Detections
-from anon_core.media import VideoReader, VideoWriter
-from anon_core.pipeline import Pipeline, PipelineConfig
+from anon_core.jobs import JobOptions, analyze_video, video_job
+from anon_core.media import probe
+from anon_core.pipeline import FrameResult, Pipeline, PipelineConfig
+from anon_core.report import Report
 from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS, Analyzer, Comparison, Item
 from showcases.attributes.emotion_net import FER_LABELS
 from showcases.attributes.estimators import FaceAttributes
@@ -40,6 +41,7 @@ class RunResult:
     comparison: Comparison | None
     timeline: list[dict] = field(default_factory=list)
     output: np.ndarray | None = None  # anonymized image (image input)
+    audit: Report | None = None  # the video job's audit report (anon_core.report)
 
     def to_json(self) -> dict:
         out = {"timeline": self.timeline}
@@ -88,36 +90,64 @@ def run_image(image: np.ndarray, detector, analyzer: Analyzer, config: RunConfig
     return RunResult(comparison, [timeline_entry(0.0, comparison.raw)], out)
 
 
+ATTRIBUTES = "attributes"  # the analyzer's name (FrameResult.analytics, audit report "analytics")
+
+
+class AttributesAnalyzer:
+    """FrameAnalyzer (anon_core.analytics): age, sex and emotion estimated inside the pipeline on the raw
+    frame; the timeline and the faces sampled for the method comparison stay in this process (the sampled
+    raw frames never leave it: the comparison reports numbers only)."""
+
+    def __init__(self, analyzer: Analyzer, config: RunConfig, fps: float):
+        self.analyzer, self.config, self.fps = analyzer, config, fps
+        self.reset()
+
+    def reset(self) -> None:
+        self.index, self.next_sample = 0, 0.0
+        self.timeline: list[dict] = []
+        self.samples: list[Item] = []
+
+    def __call__(self, frame: np.ndarray, detections: Detections) -> tuple[Detections, FaceAttributes]:
+        faces = faces_of(detections)
+        attrs = self.analyzer.estimator(frame, faces)
+        t = self.index / self.fps
+        self.index += 1
+        self.timeline.append(timeline_entry(t, attrs))
+        if t >= self.next_sample and len(faces) and len(self.samples) < self.config.max_compare_frames:
+            self.samples.append(Item(frame, faces))
+            self.next_sample = t + self.config.compare_every_s
+        return faces, attrs
+
+    def summary(self) -> dict:
+        return {"frames": self.index, "faces": sum(row["faces"] for row in self.timeline),
+                "compare_frames": len(self.samples)}
+
+
 def run_video(src: str | Path, dst: str | Path | None, detector, analyzer: Analyzer,
               config: RunConfig = RunConfig(), progress=None) -> RunResult:
-    """Pipeline over the whole clip (analyzer on raw frames), writing `dst` when given."""
+    """The job loop (anon_core.jobs) over the whole clip with the attributes analyzer on raw frames,
+    writing `dst` (H.264) when given; RunResult.audit is its audit report (input/output sha256...)."""
     plugins.load()  # synthetic-face is a plug-in (idempotent)
     name = "fill" if config.method == ANALYZE_THEN_ANONYMIZE else config.method
     policy = Policy({"face": Rule(name, {"estimator": analyzer.estimator, "embedder": analyzer.embedder}
                                   if name == "synthetic-face" else {})})
-    pipe = Pipeline(PipelineConfig(policy=policy), detectors={"face": detector},
-                    analyzers={"attributes": lambda frame, dets: (faces_of(dets), analyzer.estimator(
-                        frame, faces_of(dets)))})
-    timeline, samples, next_sample = [], [], 0.0
-    with VideoReader(src) as reader:
-        fps = reader.info.fps or 25.0
-        with VideoWriter(dst, fps) if dst else nullcontext() as writer:
-            for i, (t, frame) in enumerate(reader.timed_frames()):
-                t = i / fps if t is None else t
-                res = pipe.process(frame)
-                faces, attrs = res.analytics.get("attributes", (Detections.empty(5), FaceAttributes.concat([])))
-                timeline.append(timeline_entry(t, attrs))
-                if t >= next_sample and len(faces) and len(samples) < config.max_compare_frames:
-                    samples.append(Item(frame, faces))
-                    next_sample = t + config.compare_every_s
-                if writer is not None:
-                    out = draw_attributes(res.frame, faces, attrs) if config.overlay and res.error is None \
-                        else res.frame
-                    writer.write(out, t)
-                if progress is not None:
-                    progress(i)
+    pipe = Pipeline(PipelineConfig(policy=policy), detectors={"face": detector})
+    attributes = AttributesAnalyzer(analyzer, config, probe(src).fps or 25.0)
+
+    def overlay(result: FrameResult) -> np.ndarray:
+        if not config.overlay or result.error is not None or ATTRIBUTES not in result.analytics:
+            return result.frame
+        return draw_attributes(result.frame, *result.analytics[ATTRIBUTES])
+
+    options = JobOptions(analyzers={ATTRIBUTES: attributes}, overlay=overlay,
+                         progress=(lambda done, _total, _fps: progress(done - 1)) if progress else False)
+    if dst is not None:
+        audit = video_job(Path(src), Path(dst), pipe, options)
+    else:
+        audit = analyze_video(src, pipe, options)
+    samples = attributes.samples
     comparison = analyzer.compare(samples, config.methods) if samples else None
-    return RunResult(comparison, timeline)
+    return RunResult(comparison, attributes.timeline, audit=audit)
 
 
 def emotion_share(timeline: list[dict], window_s: float = 1.0) -> list[dict]:

@@ -12,7 +12,6 @@ much counting survives anonymization.
 from __future__ import annotations
 
 import collections
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,8 +21,8 @@ import numpy as np
 from anon_core.detections import Detections
 from anon_core.detectors import Detector, detector_info
 from anon_core.groundtruth import load_mot
-from anon_core.jobs import JobOptions, anonymize_video
-from anon_core.media import open_source
+from anon_core.jobs import JobOptions, analyze_video, anonymize_video
+from anon_core.jsonsafe import json_safe  # noqa: F401  (re-exported: the counting CLI and tests use it)
 from anon_core.pipeline import FrameResult, Pipeline, PipelineConfig, build_detectors
 from showcases.counting.counts import PersonCounter, RunningSmoother, smooth_counts
 from showcases.counting.lines import Crossing, LineCounter, LineCounts
@@ -76,11 +75,43 @@ def build_pipeline(config: PipelineConfig, counter: PersonCounter,
     return Pipeline(config, detectors={t: given[t] for t in config.targets})
 
 
-class CountSession:
-    """Per-stream state: installs the raw-frame counting analyzer into `pipeline` and counts what leaves.
+class CountAnalyzer:
+    """The raw-frame count as a FrameAnalyzer (anon_core.analytics): runs inside the pipeline on the raw
+    frame; only the count and the line-crossing events leave."""
 
-    `process(frame)` runs the pipeline and returns a FrameCount; `observe(result)` does the same for a
-    FrameResult produced elsewhere (e.g. by anonymize_video's on_frame hook).
+    def __init__(self, counter: PersonCounter, line: LineCounter | None, shared_detector: bool):
+        self.counter, self.line, self.shared = counter, line, shared_detector
+        self.frames = 0
+
+    def reset(self) -> None:
+        self.frames = 0
+        if self.line is not None:
+            self.line.reset()
+
+    def __call__(self, raw_frame: np.ndarray, detections: Detections | None) -> dict:
+        """When the pipeline anonymizes persons with the counter's own detector and ran it on this frame,
+        its output is reused instead of detecting again (fresh detector output has no origin column)."""
+        if self.shared and detections is not None and detections.origin is None:
+            persons = self.counter.select(detections)
+        else:
+            persons = self.counter.detect(raw_frame)
+        self.frames += 1
+        crossings = self.line.update(persons) if self.line is not None else []
+        return {"count": len(persons), "crossings": crossings}
+
+    def summary(self) -> dict:
+        out = {"counter": self.counter.name, "frames_counted": self.frames}
+        if self.line is not None:
+            out |= {"line_in": self.line.counts.count_in, "line_out": self.line.counts.count_out}
+        return out
+
+
+class CountSession:
+    """Per-stream state: the raw-frame CountAnalyzer and the count of what leaves the pipeline.
+
+    `process(frame)` runs the pipeline with the analyzer for one frame and returns a FrameCount;
+    `observe(result)` counts a FrameResult produced by the job loop (anon_core.jobs, with `analyzer`
+    in JobOptions.analyzers).  The pipeline itself is never edited.
     """
 
     def __init__(self, pipeline: Pipeline, counter: PersonCounter, options: CountOptions | None = None):
@@ -89,7 +120,8 @@ class CountSession:
         self.smoother = RunningSmoother(self.options.smoothing, self.options.window)
         self.raw_line = self._line_counter()
         self.anon_line = self._line_counter() if self.options.count_anonymized else None
-        pipeline.analyzers[ANALYZER] = self._analyze
+        shared = pipeline.detectors.get("person") is counter.detector
+        self.analyzer = CountAnalyzer(counter, self.raw_line, shared)
         self.reset()
 
     def _line_counter(self) -> LineCounter | None:
@@ -97,28 +129,21 @@ class CountSession:
 
     def reset(self) -> None:
         self.pipeline.reset()
+        self.analyzer.reset()
         self.smoother.reset()
-        for lc in (self.raw_line, self.anon_line):
-            if lc is not None:
-                lc.reset()
+        if self.anon_line is not None:
+            self.anon_line.reset()
         self.raw: list[int | None] = []
         self.anonymized: list[int | None] = []
-
-    def _analyze(self, raw_frame: np.ndarray, _detections: Detections | None) -> dict:
-        """Runs inside the pipeline on the raw frame: only the count and crossing events leave.
-
-        When the pipeline anonymizes persons with the counter's own detector and ran it on this frame,
-        its output is reused instead of detecting again (fresh detector output has no origin column)."""
-        shared = self.pipeline.detectors.get("person") is self.counter.detector
-        if shared and _detections is not None and _detections.origin is None:
-            persons = self.counter.select(_detections)
-        else:
-            persons = self.counter.detect(raw_frame)
-        crossings = self.raw_line.update(persons) if self.raw_line is not None else []
-        return {"count": len(persons), "crossings": crossings}
+        self.last: FrameCount | None = None
 
     def process(self, frame: np.ndarray) -> FrameCount:
-        return self.observe(self.pipeline.process(frame))
+        return self.observe(self.run(frame))
+
+    def run(self, frame: np.ndarray) -> FrameResult:
+        """One frame through the pipeline with the count analyzer attached for that frame only."""
+        with self.pipeline.analyzing({ANALYZER: self.analyzer}):
+            return self.pipeline.process(frame)
 
     def observe(self, result: FrameResult) -> FrameCount:
         out = result.analytics.get(ANALYZER)
@@ -138,6 +163,18 @@ class CountSession:
         smoothed = self.smoother.update(raw) if raw is not None else None
         return FrameCount(result.index, result.frame, raw, anon, smoothed,
                           list(out["crossings"]) if out else [], anon_dets, result.error)
+
+    def overlay(self, result: FrameResult) -> np.ndarray:
+        """Counts `result` (observe) and returns the frame to write: with options.overlay the count (and
+        the line) drawn on the anonymized frame.  The job loop's JobOptions.overlay; `last` is the count."""
+        fc = self.observe(result)
+        if self.options.overlay and result.error is None:
+            lc = self.raw_line
+            text = count_lines(fc.smoothed, fc.anonymized, lc.counts.count_in if lc else None,
+                               lc.counts.count_out if lc else None)
+            fc.frame = draw_counts(result.frame, text, self.options.line)
+        self.last = fc
+        return fc.frame
 
     def series(self, fps: float | None = None) -> CountSeries:
         return CountSeries(self.raw, self.anonymized if self.options.count_anonymized else None, fps,
@@ -173,16 +210,10 @@ class CountingPipeline:
         return {**self.session.pipeline.describe(), "counter": self.session.counter.describe()}
 
     def process(self, frame: np.ndarray) -> FrameResult:
-        result = self.session.pipeline.process(frame)
-        fc = self.session.observe(result)
-        self.last = fc
-        self.history.append((fc.index, fc.raw, fc.anonymized, fc.smoothed))
-        if self.session.options.overlay and result.error is None:
-            lc = self.session.raw_line
-            text = count_lines(fc.smoothed, fc.anonymized, lc.counts.count_in if lc else None,
-                               lc.counts.count_out if lc else None)
-            result.frame = draw_counts(result.frame, text, self.session.options.line)
-            fc.frame = result.frame
+        result = self.session.run(frame)
+        result.frame = self.session.overlay(result)
+        self.last = self.session.last
+        self.history.append((self.last.index, self.last.raw, self.last.anonymized, self.last.smoothed))
         return result
 
 
@@ -260,17 +291,6 @@ class CountSeries:
         return out
 
 
-def json_safe(value):
-    """A copy of nested dicts/lists fit for strict JSON: infinite or NaN floats become None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
-
-
 MIN_VISIBILITY = 0.5  # count the people one can see (MOT17 visibility column; files without it: all)
 
 
@@ -292,20 +312,16 @@ def run_counting(src: str | Path, pipeline: Pipeline, counter: PersonCounter, op
     With `output` the anonymized video is written (H.264 MP4, through anon_core.jobs); `on_count` sees
     every FrameCount (e.g. to show a live preview)."""
     session = CountSession(pipeline, counter, options)
-    counting = CountingPipeline(session, history=1)
 
-    def hook(_result: FrameResult) -> None:
+    def overlay(result: FrameResult) -> np.ndarray:
+        frame = session.overlay(result)
         if on_count is not None:
-            on_count(counting.last)
+            on_count(session.last)
+        return frame
 
+    job = JobOptions(progress=progress, analyzers={ANALYZER: session.analyzer}, overlay=overlay)
     if output is not None:
-        report = anonymize_video(src, output, counting, JobOptions(progress=progress, on_frame=hook))
-        fps = report.input.get("info", {}).get("fps")
-        return session.series(fps)
-    source = open_source(src)
-    try:
-        for _, frame in source.timed_frames():
-            hook(counting.process(frame))
-    finally:
-        source.close()
-    return session.series(source.info.fps)
+        report = anonymize_video(src, output, pipeline, job)
+    else:
+        report = analyze_video(src, pipeline, job)
+    return session.series(report.input.get("info", {}).get("fps"))

@@ -117,6 +117,32 @@ class SideTracker:
         return self.table.add(index, self.tracker.update(dets), self.config.predicted_rows)
 
 
+class RawSideAnalyzer:
+    """The raw side as a FrameAnalyzer (anon_core.analytics): tracks inside the pipeline on the raw frame,
+    so only boxes and ids leave.  Frames the pipeline failed on (analyzers not run) are `skip`ped so the
+    tracker's clock stays in step with the video."""
+
+    def __init__(self, detect: FrameDetector, config: TrackingConfig):
+        self.detect, self.config = detect, config
+        self.reset()
+
+    def reset(self) -> None:
+        self.side = SideTracker(self.detect, self.config, 25.0)  # re-timed by set_fps once the fps is known
+        self.index = 0
+
+    def __call__(self, frame: np.ndarray, _detections: Detections) -> Detections:
+        rows = self.side.step(frame, self.index)
+        self.index += 1
+        return rows
+
+    def skip(self) -> None:
+        self.side.table.add(self.index, self.side.tracker.update(None), self.config.predicted_rows)
+        self.index += 1
+
+    def summary(self) -> dict:
+        return {"side": "raw", "tracks_per_class": self.side.table.counts(), "rows": len(self.side.table)}
+
+
 def run_frames(frames: Iterable[np.ndarray], detect: FrameDetector, pipeline: Pipeline | None,
                config: TrackingConfig, fps: float = 25.0,
                on_frame: Callable[[FrameTracks], None] | None = None) -> TrackingResult:

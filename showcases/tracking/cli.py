@@ -18,7 +18,8 @@ import json
 import sys
 from pathlib import Path
 
-from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args
+from anon_core.cli.errors import CliError
+from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args, pipeline_from_args
 from anon_core.detectors import ModelUnavailableError
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.groundtruth import GroundTruthError, load_mot
@@ -80,6 +81,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--draw", choices=["anonymized", "raw"], default="anonymized",
                    help="whose tracks -o shows: tracked on the anonymized frames (default) or on the raw frames "
                         "(analyze-then-anonymize: raw boxes drawn on anonymized frames)")
+    p.add_argument("--report", default=None, metavar="REPORT.json",
+                   help="audit report of the -o video (input and output sha256, models, per-frame regions), "
+                        "as `anon video --report` writes")
     p.add_argument("--csv", default=None, metavar="TRACKS.csv", help="also write the track rows (column 'input')")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_pipeline_options(p)
@@ -88,8 +92,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _gt(args):
-    from anon_core.cli.main import CliError
-
     if args.gt is None:
         return None
     path = Path(args.gt)
@@ -123,9 +125,10 @@ def _progress(enabled: bool):
 
 
 def run(args: argparse.Namespace) -> int:
-    from anon_core.cli.main import CliError
-    from anon_core.cli.options import pipeline_from_args
-
+    if args.report and not args.output:
+        raise CliError("--report is the audit report of the anonymized video: add -o OUT.mp4")
+    if args.output and Path(args.output).suffix.lower() not in (".mp4", ".m4v"):
+        raise CliError(f"{args.output}: the annotated video is written as H.264 MP4; name it *.mp4")
     gt = _gt(args)
     config_from_args(args)  # validates the anonymization options first
     try:
@@ -144,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         json_tmp = outs.file(args.json, "JSON")
         video_tmp = outs.file(args.output) if args.output else None
         csv_tmp = outs.file(args.csv, "CSV") if args.csv else None
+        report_tmp = outs.file(args.report, "report") if args.report else None
         job = TrackJob(zones=args.track_zones, output=video_tmp, draw=args.draw)
         update, bar = _progress(not args.no_progress)
         try:
@@ -158,10 +162,14 @@ def run(args: argparse.Namespace) -> int:
             report["ground_truth"] = str(args.gt)
             report["ground_truth_layout"] = gt.layout
         json_tmp.write_text(json.dumps(report, indent=1, default=_jsonable), encoding="utf-8")
+        if report_tmp is not None:
+            outcome.audit.output["path"] = str(args.output)
+            outcome.audit.write(report_tmp)
         if csv_tmp is not None:
             _write_csv(outcome.result, csv_tmp)
     _print_summary(report)
-    print(f"wrote {args.json}" + (f" and {args.output}" if args.output else ""))
+    print(f"wrote {args.json}" + (f" and {args.output}" if args.output else "")
+          + (f" and {args.report}" if args.report else ""))
     return 0
 
 

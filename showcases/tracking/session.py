@@ -12,13 +12,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from anon_core.groundtruth import MotGroundTruth
-from anon_core.media import VideoWriter
-from anon_core.pipeline import Pipeline
-from showcases.tracking.analysis import FrameDetector, FrameTracks, TrackingConfig, TrackingResult, run_tracking
+from anon_core.jobs import JobOptions, video_job
+from anon_core.pipeline import FrameResult, Pipeline
+from anon_core.report import Report
+from showcases.tracking.analysis import (
+    FrameDetector,
+    FrameTracks,
+    RawSideAnalyzer,
+    SideTracker,
+    TrackingConfig,
+    TrackingResult,
+    run_tracking,
+)
 from showcases.tracking.annotate import TrackPainter
 from showcases.tracking.mot_eval import EvalConfig, compare
 from showcases.tracking.zones import Zone
+
+RAW = "tracks_raw"  # the raw side's analyzer name (FrameResult.analytics, report "analytics")
 
 
 @dataclass
@@ -35,42 +48,61 @@ class TrackJob:
 class JobOutcome:
     result: TrackingResult
     report: dict
+    audit: Report | None = None  # the anonymized video's audit report (anon_core.report), when one was written
 
 
 def run_job(source: str | Path, detect: FrameDetector, pipeline: Pipeline, config: TrackingConfig, job: TrackJob,
             gt: MotGroundTruth | None = None, progress: Callable[[int, int | None], None] | None = None,
             on_frame: Callable[[FrameTracks], None] | None = None) -> JobOutcome:
+    """Without job.output nothing is written (run_tracking); with it the anonymized video goes through the
+    job loop (anon_core.jobs: read-ahead, H.264 output, audit report in outcome.audit) with the raw side
+    as an analyzer inside the pipeline and the anonymized side tracking what leaves."""
     if job.draw not in ("raw", "anonymized"):
         raise ValueError("draw must be 'raw' or 'anonymized'")
-    painter = TrackPainter(job.trail, config.anchor, job.zones)
-    writer: VideoWriter | None = None
-    state = {"fps": None}
+    audit = None
+    if job.output is None:
+        result = run_tracking(source, detect, pipeline, config, on_frame=on_frame, progress=progress)
+    else:
+        result, audit = _track_video(Path(source), Path(job.output), detect, pipeline, config, job,
+                                     progress, on_frame)
+    report = build_report(result, detect, pipeline, config, job, gt)
+    return JobOutcome(result, report, audit)
 
-    def frame_hook(ft: FrameTracks) -> None:
-        nonlocal writer
-        if job.output is not None:
-            if writer is None:
-                writer = VideoWriter(job.output, state["fps"] or 25.0)
-            rows = ft.raw if job.draw == "raw" else ft.anonymized
-            writer.write(painter.draw(ft.frame, rows))
+
+def _track_video(src: Path, dst: Path, detect: FrameDetector, pipeline: Pipeline, config: TrackingConfig,
+                 job: TrackJob, progress, on_frame) -> tuple[TrackingResult, Report]:
+    painter = TrackPainter(job.trail, config.anchor, job.zones)
+    raw_side = RawSideAnalyzer(detect, config) if "raw" in config.sides else None
+    anon_side = SideTracker(detect, config, 25.0) if "anonymized" in config.sides else None
+    state = {"failures": 0, "size": (0, 0)}
+
+    def overlay(result: FrameResult) -> np.ndarray:
+        raw_rows = result.analytics.get(RAW)
+        if raw_side is not None and raw_rows is None:
+            raw_side.skip()
+        anon_rows = anon_side.step(result.frame, result.index) if anon_side is not None else None
+        state["failures"] += result.error is not None
+        state["size"] = (result.frame.shape[1], result.frame.shape[0])
+        ft = FrameTracks(result.index, result.frame, raw_rows, anon_rows, result.regions, result.error)
         if on_frame is not None:
             on_frame(ft)
+        return painter.draw(result.frame, raw_rows if job.draw == "raw" else anon_rows)
 
-    from anon_core.media import open_source
+    def step(done: int, total: int | None, _fps: float) -> None:
+        if progress is not None:
+            progress(done - 1, total)
 
-    src = open_source(source)
-    state["fps"] = float(src.info.fps or 25.0)
-    src.close()
-    try:
-        result = run_tracking(source, detect, pipeline, config, on_frame=frame_hook, progress=progress)
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    if writer is not None:
-        writer.close()
-    report = build_report(result, detect, pipeline, config, job, gt)
-    return JobOutcome(result, report)
+    analyzers = {RAW: raw_side} if raw_side is not None else {}
+    audit = video_job(src, dst, pipeline, JobOptions(analyzers=analyzers, overlay=overlay, progress=step))
+    fps = float(audit.input.get("info", {}).get("fps") or 25.0)
+    tables = {}
+    if raw_side is not None:
+        tables["raw"] = raw_side.side.table
+    if anon_side is not None:
+        tables["anonymized"] = anon_side.table
+    for table in tables.values():
+        table.set_fps(fps)
+    return TrackingResult(tables, audit.frame_count, fps, state["size"], state["failures"]), audit
 
 
 def build_report(result: TrackingResult, detect, pipeline: Pipeline, config: TrackingConfig, job: TrackJob,

@@ -43,6 +43,13 @@ class TrackTable:
             self._df = None
         return rows
 
+    def set_fps(self, fps: float) -> None:
+        """Re-time the rows for the source's frame rate (known to the job loop only once it opened the input)."""
+        self.fps = float(fps) if fps and fps > 0 else 25.0
+        df = self.df
+        if len(df):
+            df["time"] = df["frame"] / self.fps
+
     @property
     def df(self) -> pd.DataFrame:
         if self._df is None:

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from anon_core.cli.main import main
+from anon_core.models.checksums import sha256_file
 
 
 def test_image_json_and_output(tmp_path, people, capsys):
@@ -46,9 +47,9 @@ def test_video_timeline_and_anonymized_output(tmp_path):
     from anon_core.synth import ensure_sample
 
     sample = ensure_sample("faces", seed=2, seconds=1.0)
-    out, report = tmp_path / "anon.mp4", tmp_path / "report.json"
+    out, report, audit_path = tmp_path / "anon.mp4", tmp_path / "report.json", tmp_path / "audit.json"
     code = main(["attributes", str(sample.video), "--method", "analyze-then-anonymize", "--json", str(report),
-                 "-o", str(out), "--no-overlay"])
+                 "-o", str(out), "--no-overlay", "--report", str(audit_path)])
     assert code == 0
     data = json.loads(report.read_text())
     frames = probe(sample.video).frame_count
@@ -59,3 +60,19 @@ def test_video_timeline_and_anonymized_output(tmp_path):
     with VideoReader(out) as reader:
         confident = [int((detector(f).scores >= 0.7).sum()) for f in reader.frames()]
     assert sum(confident) == 0
+    # the same audit report as `anon video`: input and output sha256, per-frame regions, analytics summary
+    audit = json.loads(audit_path.read_text())
+    assert audit["schema"] == "anonymize-first/report/v1" and audit["kind"] == "video"
+    assert audit["input"]["sha256"] == sha256_file(sample.video)
+    assert audit["output"]["sha256"] == sha256_file(out) and audit["output"]["path"] == str(out)
+    assert audit["summary"]["frames"] == len(audit["frames"]) == frames
+    assert sum(len(f["regions"]) for f in audit["frames"]) >= sum(e["faces"] for e in data["timeline"]) > 0
+    assert audit["analytics"]["attributes"]["frames"] == frames
+
+
+def test_report_needs_a_video_output(tmp_path, people, capsys):
+    src = tmp_path / "portrait.jpg"
+    cv2.imwrite(str(src), cv2.imread(people[6].asset_path("studio_portrait")))
+    code = main(["attributes", str(src), "--json", str(tmp_path / "r.json"), "--report", str(tmp_path / "a.json")])
+    assert code == 2 and "-o OUT.mp4" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["portrait.jpg"]

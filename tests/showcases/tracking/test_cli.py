@@ -11,6 +11,7 @@ import pytest
 from anon_core.cli.main import main
 from anon_core.groundtruth import load_mot
 from anon_core.media import VideoReader, probe
+from anon_core.models.checksums import sha256_file
 
 
 def test_track_is_registered_through_the_entry_point():
@@ -19,10 +20,11 @@ def test_track_is_registered_through_the_entry_point():
 
 def test_anon_track_with_the_gt_detector_on_the_industrial_scene(industrial, tmp_path, capsys):
     out_json, out_mp4, out_csv = tmp_path / "t.json", tmp_path / "t.mp4", tmp_path / "t.csv"
+    out_report = tmp_path / "r.json"
     rc = main(["track", str(industrial.video), "--gt", str(industrial.gt), "--detector", "gt",
                "--classes", "person,box,pallet,cart", "--zone", "left=0,150,320,360", "--method", "pixelate",
                "--detect-every", "3", "--json", str(out_json), "-o", str(out_mp4), "--csv", str(out_csv),
-               "--no-progress"])
+               "--report", str(out_report), "--no-progress"])
     assert rc == 0
     captured = capsys.readouterr()
     assert "equal by construction" in captured.err and "anonymized - raw" in captured.out
@@ -48,6 +50,22 @@ def test_anon_track_with_the_gt_detector_on_the_industrial_scene(industrial, tmp
     assert (info.width, info.height) == (640, 360)
     with VideoReader(out_mp4) as r:
         assert sum(1 for _ in r.frames()) == 90
+    # the annotated video carries the same audit report as `anon video`
+    audit = json.loads(out_report.read_text())
+    assert audit["schema"] == "anonymize-first/report/v1" and audit["kind"] == "video"
+    assert audit["input"]["sha256"] == sha256_file(industrial.video)
+    assert audit["output"]["sha256"] == sha256_file(out_mp4) and audit["output"]["path"] == str(out_mp4)
+    assert audit["summary"]["frames"] == len(audit["frames"]) == 90
+    assert audit["pipeline"]["config"]["method"] == "pixelate"
+    assert audit["analytics"]["tracks_raw"]["tracks_per_class"] == want
+    assert sum(len(f["regions"]) for f in audit["frames"]) > 0
+
+
+def test_anon_track_report_needs_the_video(industrial, tmp_path, capsys):
+    rc = main(["track", str(industrial.video), "--detector", "gt", "--json", str(tmp_path / "t.json"),
+               "--report", str(tmp_path / "r.json"), "--no-progress"])
+    assert rc == 2 and "add -o OUT.mp4" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
 
 
 
