@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+from anon_core.jsonsafe import json_safe
 from anon_core.outputs import write_text_atomic
 
 COLUMNS = [("name", "Model / setting"), ("fps", "FPS"), ("ms_per_frame", "ms/frame"), ("iou_pb", "IoU pB"),
@@ -28,18 +29,8 @@ def _atomic_write(path: Path, text: str, overwrite: bool = True, inputs=()) -> N
     write_text_atomic(path, text, inputs=inputs, overwrite=overwrite)
 
 
-def _clean(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
-
-
 def write_json(result: dict, path: str | Path, overwrite: bool = True, inputs=()) -> None:
-    _atomic_write(Path(path), json.dumps(_clean(result), indent=2, default=str) + "\n", overwrite, inputs)
+    _atomic_write(Path(path), json.dumps(json_safe(result), indent=2, default=str) + "\n", overwrite, inputs)
 
 
 def load_json(path: str | Path) -> dict:
