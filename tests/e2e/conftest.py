@@ -5,6 +5,7 @@ The browser is installed on first use with tests/e2e/install_browser.sh (apt-get
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -60,15 +61,17 @@ def app_tmp(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("app-tmp")
 
 
-@pytest.fixture(scope="session")
-def streamlit_url(app_tmp):
+@contextlib.contextmanager
+def streamlit_server(app_tmp: Path, *options: str, log_name: str = "streamlit.log", env: dict | None = None):
+    """`streamlit run Home.py` on 127.0.0.1 (a free port) -> (url, process); stopped on exit."""
     ensure_chromium()
     port = free_port()
-    env = dict(os.environ, ANON_APP_TMP=str(app_tmp), PYTHONUNBUFFERED="1")
-    log = open(app_tmp.parent / "streamlit.log", "w")
+    env = dict(os.environ, ANON_APP_TMP=str(app_tmp), PYTHONUNBUFFERED="1", **(env or {}))
+    log_path = app_tmp.parent / log_name
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", *options],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,9 +85,9 @@ def streamlit_url(app_tmp):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                raise RuntimeError("streamlit did not start: " + (app_tmp.parent / "streamlit.log").read_text()[-2000:])
+                raise RuntimeError("streamlit did not start: " + log_path.read_text()[-2000:])
             time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -92,6 +95,12 @@ def streamlit_url(app_tmp):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def streamlit_url(app_tmp):
+    with streamlit_server(app_tmp) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")
