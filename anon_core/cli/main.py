@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 
-from anon_core import plugins
 from anon_core.cli.errors import CliError  # noqa: F401  (re-exported: commands import it from here)
 from anon_core.interrupts import Terminated, received_signal, signals_raise
 
@@ -34,6 +33,8 @@ def build_parser():
         prog="anon", description="Anonymize faces and persons in photos and video; run analytics on the result.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    from anon_core import plugins  # heavy (numpy, cv2): imported inside main(), see main's docstring
+
     plugins.load()  # before the commands list the registries (--method choices include synthetic-face)
     modules = list(CORE_COMMANDS)
     modules += [ep.value for ep in entry_points(group="anon.commands")]

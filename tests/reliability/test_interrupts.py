@@ -100,3 +100,12 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path, delay):
     lines = error_lines(err)
     assert proc.returncode == 130 and len(lines) == 1 and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_the_cli_module_imports_nothing_heavy():
+    """Ctrl-C can only be turned into one line once main() runs: importing anon_core.cli.main (what the
+    `anon` script does first) must not load numpy, cv2 or torch at module level."""
+    code = "import sys, anon_core.cli.main; print(sorted(m for m in ('numpy', 'cv2', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
