@@ -23,6 +23,17 @@ with c3.container(border=True):
     st.markdown("Each download comes with a JSON report: input and output checksums, models and their "
                 "checksums, thresholds, policy, and every anonymized region per frame.")
 
+st.subheader("What this server sends to your browser")
+st.markdown(
+    "- **Anonymized** photos, frames and videos: as media files of *your* session at a random address, "
+    "dropped when you pick another input or the session ends.\n"
+    "- **Raw** previews (the *Raw* side of each comparison): embedded in the page itself, inside your session's "
+    "own connection. They have **no address** on the server, so no link to a raw image exists that another "
+    "browser could open.\n"
+    "- **Raw video is never sent**: players and downloads carry only anonymized video. The live webcam sends "
+    "back the anonymized stream; raw frames come back only while *Show raw* is on, over your own WebRTC "
+    "connection, and are never recorded.\n"
+    "- **Downloads**: the anonymized file (metadata stripped) and the JSON audit report.")
 st.subheader("Guarantees")
 st.markdown(
     "- **Fail closed** — if detection or anonymization fails on a frame, that frame leaves fully obscured.\n"

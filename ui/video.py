@@ -176,7 +176,20 @@ def _downloads(output: Path, report_path: Path, key: str, mime: str) -> None:
                        width="stretch")
 
 
+def _verdict(regions: int, frames: int, withheld: int) -> None:
+    if withheld:
+        compare.verdict(f"{withheld} of {frames} frames failed and left fully obscured (fail closed); the others "
+                        f"carry {regions} anonymized regions.", False)
+    elif regions:
+        compare.verdict(f"every frame left anonymized: {regions} regions in {frames} frame(s), none withheld.")
+    else:
+        compare.verdict("nothing to anonymize was found: the output equals the input. Check the targets and the "
+                        "detector in the sidebar if you expected faces or persons.", None)
+
+
 def show_video_result(result: VideoResult, key: str) -> None:
+    s = result.summary
+    _verdict(s["regions"], s["frames"], s["failed_frames"])
     _metrics(result.summary)
     left, right = st.columns(2)
     if result.previews:
@@ -193,6 +206,7 @@ def show_video_result(result: VideoResult, key: str) -> None:
 
 
 def show_image_result(result: ImageResult, key: str) -> None:
+    _verdict(result.regions, 1, int(result.summary.get("failed_frames", 0)))
     left, right = st.columns(2)
     compare.inline_image(result.raw_rgb, "Raw", left)
     right.image(result.anon_rgb, caption=f"Anonymized · {result.regions} region(s)", width="stretch")

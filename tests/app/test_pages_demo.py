@@ -126,3 +126,32 @@ def test_webcam_page_defaults_to_auto_without_changing_other_pages(new_app):
     at = _run(at)
     assert at.select_slider(key="anon_w_detect_every").value == 2
     assert at.session_state["anon_settings"]["detect_every"] == 2
+
+
+def test_tracking_sample_verdict_side_by_side_no_dock_zone_on_uploads(new_app, model_dir, small_clip):
+    at = _run(new_app("pages/2_Industrial_tracking.py"))
+    at.segmented_control(key="track_mode").set_value("sample")
+    at = _run(at)
+    at.button(key="track_go").click()
+    at = _run(at)
+    verdicts = _texts(at.success) + _texts(at.warning)
+    assert "tracking on anonymized video" in verdicts or "tracks on anonymized video" in verdicts, verdicts
+    assert 'class="anon-raw"' in _texts(at.markdown) and at.get("image")
+    assert "dock" in _texts(at.caption)  # the sample's own zone, said so
+    assert not SERVER_PATH.search(_all_text(at))
+    stored = at.session_state["_anon_page_result_track"]
+    at.slider(key="track_trail").set_value(10)  # a sidebar change: the result stays, marked stale
+    at = _run(at)
+    assert at.session_state["_anon_page_result_track"] is stored
+    assert "Settings changed since this result" in _texts(at.info)
+    # an upload gets no zone unless the user writes one (the dock belongs to the sample's 960x540 floor)
+    at.segmented_control(key="track_mode").set_value("upload")
+    at = _run(at)
+    at.file_uploader(key="track_upload").set_value(("clip.mp4", small_clip.read_bytes(), "video/mp4"))
+    at = _run(at)
+    assert "dock" not in _texts(at.caption)
+    at.button(key="track_go").click()
+    at = _run(at)
+    assert not at.error, _texts(at.error)
+    report = at.session_state["_anon_page_result_track"].value["report"]
+    assert all(not s.get("zones") for s in report["sides"].values())

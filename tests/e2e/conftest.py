@@ -137,3 +137,9 @@ def screenshot_dir() -> Path | None:
         Path(d).mkdir(parents=True, exist_ok=True)
         return Path(d)
     return None
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    """`streamlit_server` for modules that need their own server (their own env: short samples, a model dir)."""
+    return streamlit_server
