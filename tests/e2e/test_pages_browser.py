@@ -174,6 +174,7 @@ def test_counting_sample(page, demo_url):
 
 def test_privacy_and_benchmark(page, demo_url):
     _open(page, f"{demo_url}/Privacy", "Privacy")
+    _main(page).get_by_text("What this server sends to your browser").wait_for(timeout=60_000)
     assert "no address" in _main(page).inner_text()
     _screenshot(page, "5_privacy")
     _open(page, f"{demo_url}/Benchmark", "Benchmark")
@@ -181,13 +182,15 @@ def test_privacy_and_benchmark(page, demo_url):
     assert "TUD-Campus" in _main(page).inner_text()
     _screenshot(page, "9_benchmark")
     _click_segment(page, "Generated sample")
-    max_frames = _main(page).get_by_label("Max frames")
+    max_frames = _main(page).get_by_label("Max frames", exact=True)
     max_frames.fill("8")
     max_frames.press("Enter")
     _idle(page)
     _press(page, "Run benchmark")
-    _main(page).get_by_text("walkway sample:").first.wait_for(timeout=RUN_MS)
+    _main(page).get_by_text("Verdict:").first.wait_for(timeout=RUN_MS)
+    _idle(page)
     text = _main(page).inner_text()
+    assert "walkway sample: 8 frames" in text
     assert "Verdict:" in text and not SERVER_PATH.search(text) and CRASH not in text
 
 
