@@ -48,5 +48,12 @@ webcam.webcam_streamer(key, pipeline_factory, show_raw=False) -> (ctx, LiveAnony
     streamlit-webrtc SENDRECV; the browser only ever receives pipeline output (a masked frame until
     the first processed one, fully obscured on errors); LiveAnonymizer.results is a queue.Queue of
     per-frame dicts {frame, regions, fps, error}.
-charts.regions_figure(per_frame) -> plotly Figure
+charts.regions_figure(per_frame) -> plotly Figure   (+ trajectories, timeline, emotion_mix, speed_vs_quality ...)
+feedback.guard(name) / feedback.bad_file(name, exc)   the one bad-file message (no server paths), then st.stop()
+feedback.Progress(label, total) as bar: bar.update(done)   done/total, speed, time left; removed on exit/error
+results.lookup(key, sig, source) -> (value, stale) / results.put(key, sig, value, folder, source)
+    one result per page and session, kept until the input (source) changes; settings changes mark it stale
+compare.side_by_side(raw_rgb, anon_rgb) / compare.inline_image(rgb, caption)   raw embedded (no media URL)
+compare.verdict(text, good) / compare.frame_pair(raw_path, anon_path)   the one-line verdict; same frame of both
+attributes_view / tracking_view / counting_view / bench_view   the sections of those pages
 """

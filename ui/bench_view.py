@@ -41,10 +41,11 @@ def verdict(df: pd.DataFrame) -> None:
         return
     best = models.sort_values(["recall90", "fps"], ascending=False).iloc[0]
     fast = models.sort_values("fps", ascending=False).iloc[0]
-    text = (f"**{best['name']}** covers the most people ({best['recall90']:.0%} at least 90 % covered) at "
-            f"{best['fps']:.0f} frames per second")
+    text = (f"**{best['name']}** covers the most people ({best['recall90']:.0%} of them at least 90 % covered) "
+            f"at {best['fps']:.1f} frames/s")
     if fast["name"] != best["name"]:
-        text += f"; the fastest, **{fast['name']}**, runs at {fast['fps']:.0f} with {fast['recall90']:.0%} covered"
+        text += (f"; the fastest, **{fast['name']}**, runs at {fast['fps']:.1f} frames/s with "
+                 f"{fast['recall90']:.0%} covered")
     compare.verdict(text + ".", best["recall90"] >= 0.8)
 
 

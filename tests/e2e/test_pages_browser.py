@@ -84,14 +84,15 @@ def _check_result(page) -> None:
     """No exception, a verdict, raw (embedded, data: URI) and anonymized shown, no server path."""
     main = _main(page)
     main.get_by_text("Verdict:").first.wait_for(timeout=RUN_MS)
+    _idle(page)  # the rest of the page arrives after the verdict
+    main.locator('[data-testid="stImage"]').first.wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     text = main.inner_text()
     assert CRASH not in text and not SERVER_PATH.search(text), SERVER_PATH.search(text)
     raw = main.locator(".anon-raw img")
     assert raw.count() >= 1 and all(src.startswith("data:image/") for src in
                                     raw.evaluate_all("els => els.map(e => e.getAttribute('src'))"))
-    anon = main.locator('[data-testid="stImage"], [data-testid="stFullScreenFrame"] img')
-    assert anon.count() >= 1 and "Anonymized" in main.text_content()
+    assert "Anonymized" in main.text_content()
 
 
 def _toggle_sidebar(page, label: str) -> None:
@@ -107,7 +108,9 @@ def _screenshot(page, name: str) -> None:
     from PIL import Image
 
     Path(folder).mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(800)  # charts finish their layout animation
+    _idle(page)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=30_000)
+    page.wait_for_timeout(1500)  # tables and charts draw after their element arrives
     path = Path(folder) / f"{name}.png"
     page.screenshot(path=str(path))
     Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
