@@ -156,7 +156,10 @@ class Pipeline:
         costly = any(getattr(d, "costly", False) for d in self.detectors.values())
         self.schedule = DetectionSchedule(every, roi=roi, confirm_new=not costly)
         max_gap = self.schedule.max_every if every == "auto" else every
-        self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2))
+        # high_score 0: every detection starts or extends a track, so a low-score face (the default
+        # threshold is 0.1) is carried between detector runs like any other, never dropped
+        self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2,
+                                             high_score=0.0))
         self.reset()
 
     def reset(self) -> None:
@@ -283,14 +286,23 @@ class Pipeline:
         seen_last_run = age <= since_run
         keep = ~carried | seen_last_run | (age <= self.config.hold_frames)
         rate = np.where(tracked.data["hits"] >= 2, PREDICTION_GROWTH, UNKNOWN_MOTION_GROWTH)
-        growth = np.minimum(age * rate, MAX_GROWTH)
+        # a head can stop or turn back at any time: predicted +v, moved -v is 2v off per frame, so each
+        # side grows by twice the track's speed per frame carried (webcam, every 10: 0.983 -> see README)
+        size = np.maximum(tracked.wh.max(axis=1), 1.0)
+        growth = np.minimum(age * np.maximum(rate, 4 * tracked.data["speed"] / size), MAX_GROWTH)
         regions = tracked.with_(origin=origin)
         if carried.any():
+            # a carried region covers where the face was last seen and where it is predicted to be
+            # (a head that turns back is between the two), grown with the time since it was seen
             xyxy = regions.xyxy.copy()
             half = regions.wh * growth[:, None] / 2
-            xyxy[:, :2] -= half
-            xyxy[:, 2:] += half
+            seen = tracked.data.get("seen_box", xyxy)
+            xyxy[:, :2] = np.minimum(xyxy[:, :2], seen[:, :2]) - half
+            xyxy[:, 2:] = np.maximum(xyxy[:, 2:], seen[:, 2:]) + half
+            xyxy = np.where(carried[:, None], xyxy, regions.xyxy)
             regions = regions.with_(xyxy=xyxy)
+            if (carried & keep & (growth >= MAX_GROWTH)).any():
+                self.schedule.request()  # this uncertain a region is not carried further: detect now
         return regions[keep]
 
     # ------------------------------------------------------------------ reporting

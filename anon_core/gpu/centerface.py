@@ -1,7 +1,8 @@
 """CenterFace in torch (from the ONNX initializers): batched, fp16 on CUDA, decode on the device.
 
 Same maths as anon_core.detectors.centerface (resize to `input_width`, pad to a multiple of 32,
-RGB planes 0..255, threshold + NMS), so CPU and GPU give the same boxes up to resize differences.
+RGB planes 0..255, threshold + NMS, mirrored second view, large-box score gate), so CPU and GPU give
+the same boxes up to resize differences.
 Imports only numpy, torch and onnx (no cv2, no onnxruntime) so it runs on bare CUDA images.
 """
 
@@ -18,6 +19,8 @@ import torch
 import torch.nn.functional as F
 
 from anon_core.detections import nms
+from anon_core.detectors.catalog import detector_info
+from anon_core.detectors.face_views import merge_views, mirror, size_gate
 from anon_core.gpu.onnx_torch import load
 
 STRIDE = 4
@@ -67,14 +70,16 @@ class TorchCenterFace:
     (numpy or a device tensor) -> list of (boxes xyxy, scores, landmarks (N, 5, 2)) numpy arrays."""
 
     def __init__(self, path: str | Path | None = None, device: str | torch.device | None = "cpu",
-                 half: bool | None = None, input_width: int | None = 640, threshold: float = 0.4):
+                 half: bool | None = None, input_width: int | None = 640, threshold: float | None = None,
+                 flip: bool = True):
         self.device = resolve_device(device)
         self.half = (self.device.type == "cuda") if half is None else bool(half)
         self.dtype = torch.float16 if self.half else torch.float32
         self.path = Path(path) if path else find_centerface_onnx()
         self.net = load(self.path).to(self.device, self.dtype)
         self.input_width = input_width
-        self.threshold = float(threshold)
+        self.threshold = detector_info("centerface").default_threshold if threshold is None else float(threshold)
+        self.flip = bool(flip)  # also run the mirror image, as the CPU detector does (face_views)
 
     def geometry(self, width: int, height: int) -> tuple[int, int, int, int, float]:
         scale = min(1.0, self.input_width / width) if self.input_width else 1.0  # never upscale (as on CPU)
@@ -101,9 +106,27 @@ class TorchCenterFace:
     @torch.inference_mode()
     def detect(self, frames) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         frames = to_device_batch(frames, self.device)
-        h, w = frames.shape[1:3]
+        n, h, w = frames.shape[:3]
+        if self.flip:  # mirrored copies in the same batch; their boxes are mirrored back below
+            frames = torch.cat([frames, frames.flip(2)])
         (heat, log_scale, offset, lms), scale = self.raw(frames)
-        return decode_batch(heat, log_scale, offset, lms, self.threshold, scale, (h, w))
+        views = decode_batch(heat, log_scale, offset, lms, self.threshold, scale, (h, w))
+        views = [_gated(v, scale, self.threshold) for v in views]
+        if not self.flip:
+            return views
+        out = []
+        for i in range(n):
+            b, s, lm = views[n + i]
+            mb, mlm = mirror(b, lm, w)
+            out.append(merge_views([views[i], (mb, s, mlm)]))
+        return out
+
+
+def _gated(view, scale: float, threshold: float):
+    """Drop low-score large boxes (face_views.size_gate, sizes in network pixels)."""
+    boxes, scores, landmarks = view
+    keep = size_gate(boxes * scale, scores, threshold)
+    return boxes[keep], scores[keep], landmarks[keep]
 
 
 def decode_batch(heat, log_scale, offset, lms, threshold: float, scale: float, hw: tuple[int, int]):

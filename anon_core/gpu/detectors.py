@@ -89,6 +89,13 @@ class TorchYoloxDetector(_TorchDetector):
         return Detections(boxes, scores, names, data={"class_id": class_ids})
 
 
+def face_detector_for(config, device: str | None = None) -> Detector:
+    """The torch CenterFace with a PipelineConfig's threshold and detector input width."""
+    if config.face_detector != "centerface":
+        raise ValueError(f"no torch port of {config.face_detector!r}; the torch path detects faces with centerface")
+    return TorchCenterFaceDetector(threshold=config.threshold, input_width=config.detect_width, device=device)
+
+
 def create_torch_detector(name: str, device: str | None = None, **options) -> Detector:
     """A torch-backed detector by registry name (centerface, yolox-nano/tiny/s/m, their -hd and -tiled)."""
     if name == "centerface":

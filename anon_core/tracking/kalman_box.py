@@ -37,6 +37,7 @@ class KalmanBox:
         self.age = 0  # frames since creation
         self.since_update = 0  # frames since the last matched detection
         self.landmarks = None
+        self.seen_box = np.asarray(box, np.float32).copy()  # the last detected box (where it surely was)
 
     def _noise(self) -> None:
         h = max(self.kf.x[3, 0], 1.0)
@@ -57,6 +58,7 @@ class KalmanBox:
     def update(self, box: np.ndarray, score: float) -> None:
         self._noise()
         self.kf.update(xyxy_to_z(box))
+        self.seen_box = np.asarray(box, np.float32).copy()
         self.hits += 1
         self.since_update = 0
         self.score = float(score)

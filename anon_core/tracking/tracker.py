@@ -91,6 +91,7 @@ class Tracker:
         speed = np.array([np.linalg.norm(self.tracks[k].velocity) if k >= 0 else 0.0 for k in row_track], np.float32)
         detected = dets.with_(track_ids=ids, origin=np.full(len(dets), "detected"),
                               data={**dets.data, "age": np.zeros(len(dets), np.int64), "speed": speed,
+                                    "seen_box": dets.xyxy.astype(np.float32),
                                     "hits": np.array([self.tracks[k].hits if k >= 0 else 0 for k in row_track])})
         missed = [self.tracks[k] for k in free]
         self._expire()
@@ -152,6 +153,7 @@ class Tracker:
         if not tracks:
             return Detections.empty().with_(track_ids=np.zeros(0, np.int64), origin=np.zeros(0, str),
                                             data={"age": np.zeros(0, np.int64), "speed": np.zeros(0, np.float32),
+                                                  "seen_box": np.zeros((0, 4), np.float32),
                                                   "hits": np.zeros(0, np.int64)})
         return Detections(
             xyxy=np.stack([t.box for t in tracks]),
@@ -161,6 +163,7 @@ class Tracker:
             origin=np.full(len(tracks), "predicted"),
             data={"age": np.array([t.since_update for t in tracks], np.int64),
                   "speed": np.array([np.linalg.norm(t.velocity) for t in tracks], np.float32),
+                  "seen_box": np.stack([t.seen_box for t in tracks]).astype(np.float32),
                   "hits": np.array([t.hits for t in tracks], np.int64)},
         )
 

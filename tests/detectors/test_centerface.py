@@ -37,8 +37,13 @@ def assert_landmarks_in_boxes(dets, slack=0.1):
 def test_one_face_per_portrait_and_selfie(centerface, people, asset):
     for person in people[:PEOPLE]:
         img = load_person_image(person, asset, max_side=1280)
-        dets = centerface(img)
-        assert len(dets) == 1, (person.person_id, asset, dets.to_records())
+        found = centerface(img)
+        # The default threshold (0.1) also keeps low-score candidates: they must stay small and
+        # few (their cost is blurred background), while exactly one face is confident.
+        dets = found[found.scores >= 0.4]
+        assert len(dets) == 1, (person.person_id, asset, found.to_records())
+        extra = found[found.scores < 0.4]
+        assert len(extra) <= 5 and extra.area.sum() < 0.002 * img.shape[0] * img.shape[1], extra.to_records()
         assert dets.scores[0] > 0.7  # measured >= 0.77 over all 10 people
         x1, y1, x2, y2 = dets.xyxy[0]
         assert (x2 - x1) > 0.05 * img.shape[1] and (y2 - y1) > 0.05 * img.shape[0]
@@ -63,11 +68,12 @@ def test_recall_on_dlib_face_set(centerface, dlib_faces):
         dets = centerface(img)
         assert (dets.xyxy[:, 2] <= img.shape[1]).all() and (dets.xyxy[:, 3] <= img.shape[0]).all()
         assert_landmarks_in_boxes(dets)
-        iou = iou_per_box(gt, dets.xyxy)
-        ious.append(iou)
-        false_pos += len(dets) - int((iou >= 0.3).sum())
+        ious.append(iou_per_box(gt, dets.xyxy))
+        confident = dets[dets.scores >= 0.4]  # the default 0.1 adds low-score candidates (collateral: test_leaks)
+        false_pos += len(confident) - int((iou_per_box(gt, confident.xyxy) >= 0.3).sum())
     recall = float((np.concatenate(ious) >= 0.3).mean())
-    # measured: 43/43 faces at IoU >= 0.3 (dlib's boxes are tighter than CenterFace's), 5 extra detections
+    # measured: 43/43 faces at IoU >= 0.3 (dlib's boxes are tighter than CenterFace's), 4 extra detections
+    # scoring >= 0.4 (85 at the default threshold 0.1: unlabelled background faces and face-like texture)
     assert recall >= 0.95
     assert false_pos <= 10
 
@@ -88,3 +94,20 @@ def test_threshold_trades_recall(dlib_faces):
     strict, loose = create_detector("centerface", threshold=0.9)(img), create_detector("centerface", threshold=0.2)(img)
     assert len(strict) < len(loose)
     assert (strict.scores >= 0.9).all()
+
+
+def test_mirrored_view_is_merged_into_one_box_per_face(dlib_faces):
+    _, img, gt = next(dlib_face_set(dlib_faces))
+    one = create_detector("centerface", flip=False)(img)
+    both = create_detector("centerface")(img)
+    mirrored = create_detector("centerface", flip=False)(np.ascontiguousarray(img[:, ::-1]))
+    # every face of either view is inside a merged box, and no face gets two boxes
+    w = img.shape[1]
+    back = mirrored.xyxy.copy()
+    back[:, [0, 2]] = w - back[:, [2, 0]]
+    for view in (one.xyxy, back):
+        inside = (view[:, None, :2] >= both.xyxy[None, :, :2] - 1) & (view[:, None, 2:] <= both.xyxy[None, :, 2:] + 1)
+        assert inside.all(2).any(1).all()
+    assert (iou_per_box(gt, both.xyxy) >= 0.3).all()
+    assert len(both) <= len(one) + len(mirrored)
+    assert_landmarks_in_boxes(both)
