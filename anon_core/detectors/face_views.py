@@ -10,7 +10,7 @@ Why, measured on ../shared/data/wider_dev (120 real photos, 538 faces >= 16 px; 
   different faces (threshold 0.1: 13 leaks with one view, 5 with both).
 * Low scores on *large* boxes are mostly not faces, and every false region costs blurred pixels in
   proportion to its area: boxes at least LARGE_FACE_PX wide (network pixels) need LARGE_FACE_SCORE.
-  With 0.1 everywhere the collateral was 0.75 % of the pixels away from faces; with the gate 0.39 %,
+  With 0.1 everywhere the collateral was 0.75 % of the pixels away from faces; with the gate 0.35 %,
   and no face of 64 px or more leaked (every one scored >= 0.15).
 """
 
@@ -41,32 +41,20 @@ def mirror(boxes: np.ndarray, landmarks: np.ndarray | None, width: float):
 
 
 def merge_views(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]):
-    """One box per face from several views: faces overlapping by more than MERGE_IOU become their
-    enclosing box (so a region covers wherever either view put the face), with the best score and
-    that detection's landmarks."""
-    boxes = np.concatenate([p[0] for p in parts]).astype(np.float32).reshape(-1, 4)
-    scores = np.concatenate([p[1] for p in parts]).astype(np.float32)
-    has_lm = all(p[2] is not None for p in parts)
-    lms = np.concatenate([p[2] for p in parts]).astype(np.float32) if has_lm else None
-    if len(boxes) < 2:
-        return boxes, scores, lms
-    order = np.argsort(-scores, kind="stable")
-    boxes, scores = boxes[order], scores[order]
-    lms = lms[order] if lms is not None else None
-    iou = box_iou(boxes, boxes)
-    free = np.ones(len(boxes), bool)
-    keep, out = [], []
-    for i in range(len(boxes)):
-        if not free[i]:
-            continue
-        group = free & (iou[i] > MERGE_IOU)
-        group[i] = True
-        free &= ~group
-        g = boxes[group]
-        keep.append(i)
-        out.append([g[:, 0].min(), g[:, 1].min(), g[:, 2].max(), g[:, 3].max()])
-    keep = np.asarray(keep)
-    return np.asarray(out, np.float32).reshape(-1, 4), scores[keep], None if lms is None else lms[keep]
+    """One box per face from several views: the first (unmirrored) view is kept as it is and each
+    further view only adds the faces that overlap nothing kept so far (IoU <= MERGE_IOU).  So a face
+    both views see keeps the plain view's box and landmarks (the analytics showcases measure on
+    them), and the mirror only adds what the plain view missed.  Measured on wider_dev against
+    keeping the enclosing box of both views: the same 5 leaks, collateral 0.35 % instead of 0.40 %."""
+    boxes, scores, lms = (np.asarray(v, np.float32) if v is not None else None for v in parts[0])
+    boxes = boxes.reshape(-1, 4)
+    for b, s, lm in parts[1:]:
+        b = np.asarray(b, np.float32).reshape(-1, 4)
+        new = box_iou(b, boxes).max(1) <= MERGE_IOU if len(boxes) and len(b) else np.ones(len(b), bool)
+        boxes = np.concatenate([boxes, b[new]])
+        scores = np.concatenate([scores, np.asarray(s, np.float32)[new]])
+        lms = None if lms is None or lm is None else np.concatenate([lms, np.asarray(lm, np.float32)[new]])
+    return boxes, scores, lms
 
 
 def size_gate(boxes_net: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:

@@ -50,7 +50,9 @@ def test_video_job_keeps_timing_hides_faces_and_writes_audit_report(face_clip, t
     assert data["pipeline"]["config"]["policy"]["face"]["method"] == "blur"
     assert len(data["frames"]) == 20 and data["summary"]["failed_frames"] == 0
     origins = {r["origin"] for f in data["frames"] for r in f["regions"]}
-    assert origins >= {"detected", "predicted"}
+    # the face moves 15 px a frame: the motion check re-detects it between the every-2 runs (roi runs),
+    # so most regions are detected; any other is predicted or held
+    assert "detected" in origins and origins <= {"detected", "predicted", "held"}
     assert all(f["regions"] for f in data["frames"]), "the face is anonymized in every frame"
     detector = create_detector("centerface")
     from anon_core.media import VideoReader

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from conftest import load_person_image
 
+from anon_core.detections import box_iou
 from anon_core.detectors import create_detector
 from anon_core.metrics.anonymization import iou_per_box
 
@@ -96,18 +97,22 @@ def test_threshold_trades_recall(dlib_faces):
     assert (strict.scores >= 0.9).all()
 
 
-def test_mirrored_view_is_merged_into_one_box_per_face(dlib_faces):
-    _, img, gt = next(dlib_face_set(dlib_faces))
-    one = create_detector("centerface", flip=False)(img)
-    both = create_detector("centerface")(img)
-    mirrored = create_detector("centerface", flip=False)(np.ascontiguousarray(img[:, ::-1]))
-    # every face of either view is inside a merged box, and no face gets two boxes
-    w = img.shape[1]
-    back = mirrored.xyxy.copy()
-    back[:, [0, 2]] = w - back[:, [2, 0]]
-    for view in (one.xyxy, back):
-        inside = (view[:, None, :2] >= both.xyxy[None, :, :2] - 1) & (view[:, None, 2:] <= both.xyxy[None, :, 2:] + 1)
-        assert inside.all(2).any(1).all()
-    assert (iou_per_box(gt, both.xyxy) >= 0.3).all()
-    assert len(both) <= len(one) + len(mirrored)
-    assert_landmarks_in_boxes(both)
+def test_mirrored_view_only_adds_faces_the_plain_view_missed(dlib_faces):
+    plain_det, both_det = create_detector("centerface", flip=False), create_detector("centerface")
+    added_total = 0
+    for _, img, gt in dlib_face_set(dlib_faces):
+        one, both = plain_det(img), both_det(img)
+        mirrored = plain_det(np.ascontiguousarray(img[:, ::-1]))
+        back = mirrored.xyxy.copy()
+        back[:, [0, 2]] = img.shape[1] - back[:, [2, 0]]
+        # the plain view is kept as it is; the mirror adds only faces that overlap none of them
+        np.testing.assert_allclose(both.xyxy[: len(one)], one.xyxy)
+        added = both.xyxy[len(one):]
+        if len(added) and len(one):
+            assert (box_iou(added, one.xyxy).max(1) <= 0.3).all()
+        assert not len(back) or (box_iou(back, both.xyxy).max(1) > 0.3).all()
+        assert_landmarks_in_boxes(both)
+        big = both[both.area > 900]  # mirrored landmarks keep their meaning: left eye left of right eye
+        assert (big.landmarks[:, 0, 0] < big.landmarks[:, 1, 0]).all()
+        added_total += len(added)
+    assert added_total >= 10  # measured 21 on these 9 photos (mostly low-score background candidates)
