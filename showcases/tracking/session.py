@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from anon_core.groundtruth import MotGroundTruth
-from anon_core.jobs import JobOptions, video_job
+from anon_core.jobs import JobOptions, analyze_video, video_job
 from anon_core.pipeline import FrameResult, Pipeline
 from anon_core.report import Report
 from showcases.tracking.analysis import (
@@ -25,7 +25,6 @@ from showcases.tracking.analysis import (
     SideTracker,
     TrackingConfig,
     TrackingResult,
-    run_tracking,
 )
 from showcases.tracking.annotate import TrackPainter
 from showcases.tracking.mot_eval import EvalConfig, compare
@@ -54,22 +53,18 @@ class JobOutcome:
 def run_job(source: str | Path, detect: FrameDetector, pipeline: Pipeline, config: TrackingConfig, job: TrackJob,
             gt: MotGroundTruth | None = None, progress: Callable[[int, int | None], None] | None = None,
             on_frame: Callable[[FrameTracks], None] | None = None) -> JobOutcome:
-    """Without job.output nothing is written (run_tracking); with it the anonymized video goes through the
-    job loop (anon_core.jobs: read-ahead, H.264 output, audit report in outcome.audit) with the raw side
-    as an analyzer inside the pipeline and the anonymized side tracking what leaves."""
+    """The job loop (anon_core.jobs: read-ahead, audit report in outcome.audit) with the raw side as an
+    analyzer inside the pipeline and the anonymized side tracking what leaves; with job.output the
+    annotated anonymized video is written (H.264), without it nothing is."""
     if job.draw not in ("raw", "anonymized"):
         raise ValueError("draw must be 'raw' or 'anonymized'")
-    audit = None
-    if job.output is None:
-        result = run_tracking(source, detect, pipeline, config, on_frame=on_frame, progress=progress)
-    else:
-        result, audit = _track_video(Path(source), Path(job.output), detect, pipeline, config, job,
-                                     progress, on_frame)
+    dst = None if job.output is None else Path(job.output)
+    result, audit = _track_video(Path(source), dst, detect, pipeline, config, job, progress, on_frame)
     report = build_report(result, detect, pipeline, config, job, gt)
     return JobOutcome(result, report, audit)
 
 
-def _track_video(src: Path, dst: Path, detect: FrameDetector, pipeline: Pipeline, config: TrackingConfig,
+def _track_video(src: Path, dst: Path | None, detect: FrameDetector, pipeline: Pipeline, config: TrackingConfig,
                  job: TrackJob, progress, on_frame) -> tuple[TrackingResult, Report]:
     painter = TrackPainter(job.trail, config.anchor, job.zones)
     raw_side = RawSideAnalyzer(detect, config) if "raw" in config.sides else None
@@ -86,6 +81,8 @@ def _track_video(src: Path, dst: Path, detect: FrameDetector, pipeline: Pipeline
         ft = FrameTracks(result.index, result.frame, raw_rows, anon_rows, result.regions, result.error)
         if on_frame is not None:
             on_frame(ft)
+        if dst is None:
+            return result.frame  # nothing is written: no drawing
         return painter.draw(result.frame, raw_rows if job.draw == "raw" else anon_rows)
 
     def step(done: int, total: int | None, _fps: float) -> None:
@@ -93,7 +90,8 @@ def _track_video(src: Path, dst: Path, detect: FrameDetector, pipeline: Pipeline
             progress(done - 1, total)
 
     analyzers = {RAW: raw_side} if raw_side is not None else {}
-    audit = video_job(src, dst, pipeline, JobOptions(analyzers=analyzers, overlay=overlay, progress=step))
+    options = JobOptions(analyzers=analyzers, overlay=overlay, progress=step)
+    audit = video_job(src, dst, pipeline, options) if dst is not None else analyze_video(src, pipeline, options)
     fps = float(audit.input.get("info", {}).get("fps") or 25.0)
     tables = {}
     if raw_side is not None:
