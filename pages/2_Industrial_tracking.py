@@ -10,7 +10,7 @@ import streamlit as st
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.groundtruth import load_mot
 from anon_core.tracking.tracker import TrackerConfig
-from showcases.tracking.analysis import TRACK_THRESHOLD, TrackingConfig, default_tracker
+from showcases.tracking.analysis import TrackingConfig, default_tracker, track_threshold
 from showcases.tracking.detect import GT_DETECTOR, GtDetector, ModelDetector, check_classes, tracking_detectors
 from showcases.tracking.session import TrackJob, run_job
 from showcases.tracking.zones import parse_zone
@@ -42,8 +42,8 @@ with st.sidebar:
         st.markdown(layout.detector_badge(det_name))
     classes = st.multiselect("Classes (each tracked separately)", CLASSES, default=["person"], key=f"{KEY}_cls",
                              accept_new_options=True)
-    d = default_tracker()
-    threshold = st.slider("Detector score threshold", 0.05, 0.9, TRACK_THRESHOLD, 0.05, key=f"{KEY}_thr",
+    d = default_tracker(det_name)  # per-detector defaults (the -hd detectors start tracks higher)
+    threshold = st.slider("Detector score threshold", 0.05, 0.9, track_threshold(det_name), 0.05, key=f"{KEY}_thr",
                           help="Low: weak boxes feed the tracker's second (ByteTrack) stage.")
     high = st.slider("Start tracks at score", 0.3, 0.95, d.high_score, 0.05, key=f"{KEY}_high")
     max_age = st.slider("Max age (frames a lost track waits)", 1, 120, d.max_age, key=f"{KEY}_age")

@@ -34,10 +34,25 @@ SIDES = ("raw", "anonymized")
 # partly hidden objects; tracks start only from boxes >= high_score (0.6, as ByteTrack on MOT17: on
 # TUD-Campus with YOLOX-Nano 0.5 lets false positives start tracks, precision 0.77 vs 0.91).
 TRACK_THRESHOLD = 0.1
+HIGH_SCORE = 0.6
+# Detectors whose scores need other tracking settings.  YOLOX at the "-hd" input (the default person
+# detector) sees a 640x480 frame at 640 px, 1.5x the 416 px scale the 416 px export sees it at, and
+# its clutter boxes score higher: on TUD-Campus at 0.1 / 0.6 precision was 0.70 (416 px: 0.91) and
+# MOTA/IDF1 0.443/0.580.  Tracks start at 0.7 and boxes under 0.5 are dropped (recall fell 0.788 ->
+# 0.760): TUD-Campus MOTA/IDF1 0.696/0.747 (yolox-nano at 0.1/0.6: 0.671/0.766), synthetic 1080p
+# crowd 0.718/0.830 (0.1/0.6: 0.782/0.868; yolox-nano 0.173/0.300).  README "Tracking".
+TRACK_SETTINGS = {f"yolox-{size}-hd": {"threshold": 0.5, "high_score": 0.7} for size in ("nano", "tiny", "s")}
 
 
-def default_tracker() -> TrackerConfig:
-    return TrackerConfig(max_age=30, min_hits=3, high_score=0.6)
+def track_threshold(detector: str | None = None) -> float:
+    """Default detector score threshold for tracking with `detector` (None: the 416 px models')."""
+    return TRACK_SETTINGS.get(detector or "", {}).get("threshold", TRACK_THRESHOLD)
+
+
+def default_tracker(detector: str | None = None) -> TrackerConfig:
+    """Default tracker settings for boxes of `detector` (None: the 416 px models')."""
+    return TrackerConfig(max_age=30, min_hits=3,
+                         high_score=TRACK_SETTINGS.get(detector or "", {}).get("high_score", HIGH_SCORE))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from anon_core.groundtruth import GroundTruthError, load_mot
 from anon_core.media import MediaError
 from anon_core.outputs import Outputs
 from anon_core.tracking.tracker import TrackerConfig
-from showcases.tracking.analysis import TRACK_THRESHOLD, TrackingConfig, default_tracker
+from showcases.tracking.analysis import TRACK_THRESHOLD, TrackingConfig, default_tracker, track_threshold
 from showcases.tracking.detect import GT_DETECTOR, make_detector, tracking_detectors
 from showcases.tracking.session import TrackJob, run_job
 from showcases.tracking.zones import parse_zone
@@ -58,12 +58,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--detector", default=DEFAULT_PERSON_DETECTOR, choices=[*tracking_detectors(), GT_DETECTOR],
                    help=f"object detector for tracking (default {DEFAULT_PERSON_DETECTOR}: YOLOX-Nano at a 1920 px "
                         "input, for small people); 'gt' = noisy ground truth (needs --gt)")
-    p.add_argument("--track-threshold", type=float, default=TRACK_THRESHOLD,
-                   help=f"detector score threshold for tracking (default {TRACK_THRESHOLD}: weak boxes feed the "
-                        "tracker's second stage)")
+    hd = track_threshold(DEFAULT_PERSON_DETECTOR), default_tracker(DEFAULT_PERSON_DETECTOR).high_score
+    p.add_argument("--track-threshold", type=float, default=None,
+                   help=f"detector score threshold for tracking (default per detector: {TRACK_THRESHOLD}, so that "
+                        f"weak boxes feed the tracker's second stage; {hd[0]} for the -hd detectors)")
     d = default_tracker()
-    p.add_argument("--high-score", type=float, default=d.high_score,
-                   help=f"boxes at or above this score start tracks and match first (default {d.high_score})")
+    p.add_argument("--high-score", type=float, default=None,
+                   help=f"boxes at or above this score start tracks and match first (default per detector: "
+                        f"{d.high_score}; {hd[1]} for the -hd detectors)")
     p.add_argument("--max-age", type=int, default=d.max_age,
                    help=f"frames a lost track waits for re-entry (default {d.max_age})")
     p.add_argument("--min-hits", type=int, default=d.min_hits,
@@ -132,10 +134,12 @@ def run(args: argparse.Namespace) -> int:
     gt = _gt(args)
     config_from_args(args)  # validates the anonymization options first
     try:
-        tracker = TrackerConfig(max_age=args.max_age, min_hits=args.min_hits, high_score=args.high_score)
+        high = default_tracker(args.detector).high_score if args.high_score is None else args.high_score
+        tracker = TrackerConfig(max_age=args.max_age, min_hits=args.min_hits, high_score=high)
         config = TrackingConfig(classes=args.classes, tracker=tracker, predicted_rows=args.predicted_rows,
                                 anchor=args.anchor)
-        detect = make_detector(args.detector, args.classes, args.track_threshold, gt)
+        threshold = track_threshold(args.detector) if args.track_threshold is None else args.track_threshold
+        detect = make_detector(args.detector, args.classes, threshold, gt)
     except (ValueError, ModelUnavailableError) as exc:
         raise CliError(str(exc)) from None
     pipeline = pipeline_from_args(args)

@@ -79,7 +79,9 @@ def test_anon_track_with_yolox_on_tud_campus(tud_short, tmp_path, model_dir):
     assert m["raw"]["mota"] >= 0.5 and m["raw"]["recall"] >= 0.6
     # Whole-person fill removes what the detector looks for: tracking on that output collapses.
     assert m["anonymized"]["recall"] <= 0.2
-    assert d["detector"]["name"] == "yolox-nano-hd" and d["detector"]["threshold"] == pytest.approx(0.1)
+    # the -hd detector's tracking settings (showcases.tracking.analysis.TRACK_SETTINGS)
+    assert d["detector"]["name"] == "yolox-nano-hd" and d["detector"]["threshold"] == pytest.approx(0.5)
+    assert '"high_score": 0.7' in json.dumps(d)
 
 
 @pytest.mark.parametrize("args, message", [
