@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from anon_core.detectors import Detector
+from anon_core.jobs import JobOptions, analyze_video
 from anon_core.media import open_source
-from anon_core.pipeline import PipelineConfig
+from anon_core.pipeline import FrameResult, PipelineConfig
 from showcases.counting.counts import PersonCounter
 from showcases.counting.metrics import count_metrics, count_rmse, utility_retained
 from showcases.counting.session import build_pipeline
@@ -102,6 +103,19 @@ def _frames(src):
         source.close()
 
 
+def _counting(counter: PersonCounter, counts: list[int]) -> Callable[[FrameResult], np.ndarray]:
+    """The job loop's overlay hook: counts what leaves the pipeline (the frame itself is left as it is)."""
+    def count_output(res: FrameResult) -> np.ndarray:
+        counts.append(counter.count(res.frame))
+        return res.frame
+
+    return count_output
+
+
+def _ticker(tick, name: str):
+    return lambda done, total, _fps: tick(name, done, total)
+
+
 def run_study(src: str | Path, counter: PersonCounter, settings: Sequence[Setting] = DEFAULT_SETTINGS,
               base: PipelineConfig | None = None, gt=None, progress: Progress | None = None,
               detectors: dict[str, Detector] | None = None, raw=None) -> StudyResult:
@@ -131,10 +145,9 @@ def run_study(src: str | Path, counter: PersonCounter, settings: Sequence[Settin
     for setting in settings:
         pipeline = build_pipeline(setting.config(base), counter, cache)
         cache.update(pipeline.detectors)
-        counts = []
-        for i, (frame, total) in enumerate(_frames(src)):
-            counts.append(counter.count(pipeline.process(frame).frame))
-            tick(setting.name, i + 1, total)
+        counts: list[int] = []
+        job = JobOptions(overlay=_counting(counter, counts), progress=_ticker(tick, setting.name))
+        analyze_video(src, pipeline, job)
         result.anonymized[setting.name] = np.asarray(counts, np.int64)
         result.settings[setting.name] = setting
         result.failed[setting.name] = pipeline.failures
