@@ -48,8 +48,9 @@ def test_detect_every_10_keeps_fast_moving_faces_covered():
         for i, frame in enumerate(reader.frames()):
             res = pipe.process(frame)
             gt = faces.at(i + 1, min_visibility=0.5)
-            fractions += covered_fraction(gt.xyxy, region_mask(res.regions, frame.shape[:2], config.shape,
-                                                               config.padding)).tolist()
+            style = config.region("face")
+            fractions += covered_fraction(gt.xyxy, region_mask(res.regions, frame.shape[:2], style["shape"],
+                                                               style["padding"])).tolist()
     fractions = np.array(fractions)
     assert len(fractions) >= 50
     assert (fractions >= 0.9).mean() >= 0.97, np.sort(fractions)[:5]  # measured 60/60
