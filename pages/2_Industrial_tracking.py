@@ -111,7 +111,7 @@ state, stale = results.lookup(KEY, sig, choice.token)
 if (state is None or stale) and st.button("Track clip", type="primary", key=f"{KEY}_go", icon=":material/play_arrow:"):
     out_dir = Path(tempfile.mkdtemp(prefix="track-", dir=inputs.session_tempdir()))
     job = TrackJob(zones=zones, output=out_dir / "tracked.mp4", draw=draw, trail=trail)
-    with feedback.guard(choice.name), choice.local_path() as path:
+    with feedback.guard(choice.name, cleanup=out_dir), choice.local_path() as path:
         with feedback.Progress(f"Tracking {choice.name}") as bar:
             outcome = run_job(path, detect, pipeline, tracking, job, gt=gt,
                               progress=lambda i, total: bar.update(i + 1, total))

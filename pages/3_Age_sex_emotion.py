@@ -84,7 +84,7 @@ elif (state is None or stale) and choice is not None:
             state, stale = results.put(KEY, sig, _image_run(read_image(path), choice.name), source=source), False
     elif st.button("Analyze clip", type="primary", key=f"{KEY}_go", icon=":material/play_arrow:"):
         out_dir = Path(tempfile.mkdtemp(prefix="attr-", dir=inputs.session_tempdir()))
-        with feedback.guard(choice.name), choice.local_path() as path:
+        with feedback.guard(choice.name, cleanup=out_dir), choice.local_path() as path:
             state = results.put(KEY, sig, _video_run(choice, path, out_dir), folder=out_dir, source=source)
         stale = False
 

@@ -135,7 +135,7 @@ state, stale = results.lookup(KEY, sig, choice.token)
 if (state is None or stale) and st.button("Count persons", type="primary", icon=":material/play_arrow:",
                                          key=f"{KEY}_go"):
     out_dir = Path(tempfile.mkdtemp(prefix="count-", dir=inputs.session_tempdir()))
-    with feedback.guard(choice.name), choice.local_path() as path:
+    with feedback.guard(choice.name, cleanup=out_dir), choice.local_path() as path:
         info = probe(path)
         line = _line(info.width, info.height)
         if choice.sample is not None and use_line and line_pct == "50,20,50,100":

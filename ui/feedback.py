@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import streamlit as st
 
@@ -39,9 +41,10 @@ def bad_file(name: str, exc: BaseException | str) -> None:
 
 
 @contextlib.contextmanager
-def guard(name: str, stop: bool = True) -> Iterator[None]:
+def guard(name: str, stop: bool = True, cleanup: Path | None = None) -> Iterator[None]:
     """Run a page's processing; any exception shows `bad_file` (and stops the page unless stop=False)
-    instead of Streamlit's crash page. st.stop()/rerun pass through untouched."""
+    instead of Streamlit's crash page, after deleting `cleanup` (the run's own output folder: nothing
+    half-written is kept). st.stop()/rerun pass through untouched."""
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
     try:
@@ -49,6 +52,8 @@ def guard(name: str, stop: bool = True) -> Iterator[None]:
     except (StopException, RerunException):
         raise
     except Exception as exc:
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
         bad_file(name, exc)
         if stop:
             st.stop()

@@ -47,6 +47,9 @@ def test_bad_file_gives_the_shared_message(page, uploader, button, new_app, app_
     assert not SERVER_PATH.search(_all_text(at)), _all_text(at)
     assert str(app_tmp) not in _all_text(at)
     assert not at.get("progress"), "a progress bar was left under the error"
+    prefixes = ("track-", "count-", "attr-", "in-")
+    left = [d.name for d in app_tmp.rglob("*") if d.is_dir() and d.name.startswith(prefixes)]
+    assert not left, f"half-written output folders kept: {left}"
 
 
 def test_bad_json_on_the_benchmark_page(new_app):
