@@ -101,7 +101,8 @@ result = state["result"]
 cmp = result.comparison
 attributes_view.verdict(cmp, method)
 if state["anon"] is not None:
-    compare.side_by_side(state["raw"], state["anon"], "Raw (faces numbered as in the table below)",
+    compare.side_by_side(state["raw"], state["anon"], "Raw (faces numbered as in the table below)"
+                         if state["video"] is None else "Raw (middle frame; stays on the server)",
                          f"Anonymized · {_method_label(method)}")
 if state["video"] is not None:
     st.video(str(state["video"]))
