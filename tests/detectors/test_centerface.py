@@ -100,7 +100,7 @@ def test_threshold_trades_recall(dlib_faces):
 def test_mirrored_view_only_adds_faces_the_plain_view_missed(dlib_faces):
     plain_det, both_det = create_detector("centerface", flip=False), create_detector("centerface")
     added_total = 0
-    for _, img, gt in dlib_face_set(dlib_faces):
+    for _, img, _gt in dlib_face_set(dlib_faces):
         one, both = plain_det(img), both_det(img)
         mirrored = plain_det(np.ascontiguousarray(img[:, ::-1]))
         back = mirrored.xyxy.copy()
