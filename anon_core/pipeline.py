@@ -302,7 +302,7 @@ class Pipeline:
             xyxy = np.where(carried[:, None], xyxy, regions.xyxy)
             regions = regions.with_(xyxy=xyxy)
             if (carried & keep & (growth >= MAX_GROWTH)).any():
-                self.schedule.request()  # this uncertain a region is not carried further: detect now
+                self.schedule.request(self.index - 1)  # too uncertain to carry further: detect now
         return regions[keep]
 
     # ------------------------------------------------------------------ reporting

@@ -54,3 +54,20 @@ def test_pipeline_turns_confirmation_runs_off_only_for_costly_detectors():
     plain = Costly()
     plain.costly = False
     assert Pipeline(config, detectors={"person": plain}).schedule.confirm_new
+
+
+def test_costly_detectors_honour_an_uncertain_region_request_only_after_a_gap():
+    from anon_core.schedule import COSTLY_REQUEST_GAP
+
+    frame = np.zeros((120, 160, 3), np.uint8)
+    for confirm_new, first_honoured in ((True, 1), (False, COSTLY_REQUEST_GAP)):
+        s = DetectionSchedule("auto", confirm_new=confirm_new)
+        assert s.decide(0, frame, None) == "full"
+        s.detected(0, crowd_tracks(unconfirmed=0))  # N = 8 (slow walkers): no run before frame 8
+        runs = []
+        for index in range(1, 8):
+            s.request(index - 1)  # the region became too uncertain while drawing the previous frame
+            if s.decide(index, frame, crowd_tracks(unconfirmed=0)):
+                runs.append(index)
+                break
+        assert runs == [first_honoured]
