@@ -189,7 +189,8 @@ def run_bench(cfg: BenchConfig, progress=None) -> dict:
         except Exception as exc:  # one failing model is reported, not fatal
             log.warning("bench row %s failed: %s", method.name, exc)
             skipped.append({"name": method.name, "reason": f"failed: {type(exc).__name__}: {exc}"})
-    style = asdict(cfg.style)
+    shape, padding = cfg.style.region(cfg.target)  # the target's defaults where the style names none
+    style = asdict(cfg.style) | {"shape": shape, "padding": padding}
     return {
         "dataset": {"path": str(cfg.gt_dir), "name": seq.name, "target": cfg.target, "frames": len(seq),
                     "gt_boxes": seq.gt_boxes, "source": "video" if seq.video else "images",
