@@ -54,9 +54,14 @@ def show(result: dict, title: str) -> None:
     st.subheader(f"{title}: {ds.get('frames', '?')} frames, {ds.get('gt_boxes', '?')} ground-truth boxes")
     df = table(result)
     verdict(df)
+    shown = df.copy()
+    for c, *_, f in COLUMNS:
+        if f == "percent" and c in shown:
+            shown[c] = 100 * shown[c]  # "90 %" instead of Streamlit's "90.25%"
     config = {c: (st.column_config.TextColumn(t, help=h) if f is None else
-                  st.column_config.NumberColumn(t, help=h, format=f)) for c, t, h, f in COLUMNS if c in df}
-    st.dataframe(df, hide_index=True, width="stretch", column_config=config)
+                  st.column_config.NumberColumn(t, help=h, format="%.0f %%" if f == "percent" else f))
+              for c, t, h, f in COLUMNS if c in df}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     left, right = st.columns(2)
     with left:
         y = "recall90" if "recall90" in df else "iou_pb"

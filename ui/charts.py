@@ -97,13 +97,13 @@ def speed_vs_quality(df, x: str, y: str, x_title: str, y_title: str) -> go.Figur
     for k, (_, row) in enumerate(df.iterrows()):
         fig.add_scatter(x=[row[x]], y=[row[y]], mode="markers+text", name=str(row["name"]), text=[str(row["name"])],
                         textposition="top center" if k % 2 == 0 else "bottom center", marker={"size": 12},
-                        showlegend=False)
+                        showlegend=False, cliponaxis=False)
     xs = [v for v in df[x] if v and v > 0]
     if xs:
         lo, hi = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
         ticks = [m * 10**e for e in range(lo, hi + 1) for m in (1, 2, 5) if min(xs) / 2 <= m * 10**e <= max(xs) * 2]
         fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
-                         range=[math.log10(min(xs) / 1.6), math.log10(max(xs) * 1.6)])
+                         range=[math.log10(min(xs) / 2.5), math.log10(max(xs) * 2.5)])  # room for the labels
     fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title, range=[-0.05, 1.1])
     return clean(fig, 380, f"{y_title} vs {x_title}")
