@@ -155,3 +155,16 @@ def test_live_stream_region_counts_match_faces(centerface, webcam_sample):
     assert len(records) >= 5
     ok = [abs(r["regions"] - faces[r["camera_frame"] - 1]) <= 1 for r in records]
     assert sum(ok) / len(ok) >= 0.9, [(r["camera_frame"], r["regions"]) for r in records]
+
+
+def test_counting_pipeline_wrapper_advances_its_inner_pipeline(centerface, webcam_sample, model_dir):
+    """The counting page's live path wraps the Pipeline (CountingPipeline): dropped frames reach the inner one."""
+    from showcases.counting.counts import PersonCounter
+    from showcases.counting.session import CountingPipeline, CountSession
+
+    inner = _pipeline(centerface)
+    wrapped = CountingPipeline(CountSession(inner, PersonCounter(create_detector("yolox-nano"))))
+    frames, _ = webcam_sample
+    wrapped.process(frames[0])
+    advance(wrapped, 5)
+    assert inner.index == 6
