@@ -62,6 +62,7 @@ def frame_pair(raw_path: Path, anon_path: Path, at: float = 0.5, side: int = 640
 
 def verdict(text: str, good: bool | None = True) -> None:
     """The page's one-line answer, right above its details."""
+    good = None if good is None else bool(good)  # numpy's bool_ is neither True nor False by identity
     icon = {True: ":material/check_circle:", False: ":material/warning:", None: ":material/info:"}[good]
     (st.success if good else st.warning if good is False else st.info)(f"**Verdict:** {text}", icon=icon)
 
