@@ -7,10 +7,13 @@ inside `MediaChoice.local_path()`, in a 0700 folder private to the session, and 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -43,10 +46,26 @@ class _SessionDir:
     def __init__(self, root: Path):
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))  # mode 0700
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+        self._finalizer = weakref.finalize(self, _session_ended, str(self.path))
 
     def remove(self) -> None:
         self._finalizer()
+
+
+def _session_ended(path: str) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    # The session's frames and results are freed in the same collection, but glibc keeps freed heap
+    # in its arenas: after 8 sessions at once the server stayed ~45 MB above its baseline. Give the
+    # pages back to the system once the rest of the session state is gone (1 s later).
+    timer = threading.Timer(1.0, _return_freed_memory)
+    timer.daemon = True
+    timer.start()
+
+
+def _return_freed_memory() -> None:
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # glibc only (not musl, macOS or Windows)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def temp_root() -> Path:

@@ -147,10 +147,10 @@ def test_eight_sessions_at_once(server, clips, tmp_path):
     if "error" in box:
         raise box["error"]
     baseline, after = box["result"]
-    # bounded: 8 sessions add at most 60 MB that stays (allocator pools), and a second round adds
-    # (almost) nothing on top: what the sessions held was released and reused
-    assert after[0] <= baseline + 60, (baseline, after)
-    assert after[1] <= after[0] + 15, (baseline, after)
+    # memory returns to the warm baseline once the sessions are gone (measured +3 MB after each round of 8;
+    # before the app handed freed heap back with malloc_trim it stayed ~45 MB above)
+    assert after[0] <= baseline + 15, (baseline, after)
+    assert after[1] <= baseline + 15, (baseline, after)
 
 
 def _load_rounds(server, clips, tmp_path) -> tuple[float, list[float]]:
