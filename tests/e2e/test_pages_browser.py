@@ -223,6 +223,9 @@ def test_webcam_regions_match_the_face_in_view(page, demo_url, camera_clip, cent
     faces = [len(centerface(f)) for f in frames]
     assert set(faces) == {1}, "the fake camera shows one face throughout"
     _open(page, f"{demo_url}/Webcam", "Live webcam")
+    # A confident detection threshold (0.4): this checks the live path's tracking (no ghost regions); at the
+    # new CenterFace default (0.1) low-score detections on the 320x240 fake camera add regions of their own.
+    _toggle_sidebar(page, "Custom detection threshold")
     webrtc = page.frame_locator("iframe[title*='streamlit_webrtc']")
     webrtc.get_by_role("button", name=re.compile("start", re.I)).click(timeout=60_000)
     regions = page.locator('[data-testid="stMetric"]').filter(has_text="Regions now")
@@ -240,9 +243,11 @@ def test_webcam_regions_match_the_face_in_view(page, demo_url, camera_clip, cent
 
 @pytest.fixture(scope="module")
 def centerface():
+    """The checker counts confident faces (0.5): CenterFace's pipeline default is now 0.1 (issue #13), at which
+    it also fires on blurred texture; a face left recognisable scores far above 0.5."""
     from anon_core.detectors import create_detector
 
-    return create_detector("centerface")
+    return create_detector("centerface", threshold=0.5)
 
 
 def test_server_is_loopback_only(demo_url):
