@@ -57,6 +57,17 @@ with st.sidebar:
                                   "and exits use the foot point (bottom centre) of each box. Empty: the industrial "
                                   "sample uses its loading dock, uploads use no zone.")
 
+# the user's zones are read (and a typo reported) before any media is chosen
+zones, zone_errors = [], []
+for line in zone_text.splitlines():
+    if line.strip():
+        try:
+            zones.append(parse_zone(line.strip(), default_name=f"zone {len(zones) + 1}"))
+        except ValueError as exc:
+            zone_errors.append(str(exc))
+for err in zone_errors:
+    st.warning(err)
+
 choice = inputs.choose_media(("upload", "sample", "webcam"), sample_kind="industrial", key=KEY, media=("video",))
 if choice is None:
     st.info("Upload a clip or pick the **industrial** sample (synthetic workers, cartons, pallets and carts with "
@@ -67,16 +78,8 @@ if not classes:
     st.warning("Pick at least one class to track.")
     st.stop()
 
-zones, zone_errors = [], []
-lines = zone_text.splitlines() or ([SAMPLE_ZONE] if choice.sample_kind == "industrial" else [])
-for line in lines:
-    if line.strip():
-        try:
-            zones.append(parse_zone(line.strip(), default_name=f"zone {len(zones) + 1}"))
-        except ValueError as exc:
-            zone_errors.append(str(exc))
-for err in zone_errors:
-    st.warning(err)
+if not zone_text.strip() and choice.sample_kind == "industrial":
+    zones = [parse_zone(SAMPLE_ZONE, default_name="zone 1")]
 if zones and not zone_text.strip():
     st.caption(f"The sample's zone `{SAMPLE_ZONE}` is used (set your own zones in the sidebar).")
 

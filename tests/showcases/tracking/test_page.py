@@ -53,5 +53,5 @@ def test_page_tracks_the_industrial_sample_with_the_gt_detector(app):
     counts = tables[0]
     assert set(counts.index) == {"person", "box", "pallet", "cart"}
     metrics = tables[1].set_index("input")
-    assert metrics.loc["raw", "id_switches"] == 0 and metrics.loc["raw", "mota"] > 0.8
+    assert metrics.loc["raw", "id switches"] == 0 and metrics.loc["raw", "MOTA"] > 0.8
     assert len(at.get("plotly_chart")) == 2
