@@ -28,6 +28,12 @@ def missed_clip(tmp_path_factory, people):
 
 def _number(page, label: str, value: int) -> None:
     box = page.get_by_label(label, exact=True)
+    # While Streamlit reruns, the previous run's inputs stay in the page until the new ones replace them
+    # (two "x1" boxes for a moment, seen in a full run): wait until one is left.
+    for _ in range(150):
+        if box.count() == 1:
+            break
+        page.wait_for_timeout(200)
     box.fill(str(value))
     box.press("Enter")
     page.wait_for_timeout(400)
