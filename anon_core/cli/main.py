@@ -85,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{command}: error: {os_error_line(exc)}", file=sys.stderr)
             return 2
         return _interrupted(command, received_signal())
+    except RuntimeError as exc:  # a model's weights missing (ModelUnavailableError says how to fetch them)
+        if received_signal() is None and type(exc).__name__ == "ModelUnavailableError":
+            print(f"{command}: error: {exc}", file=sys.stderr)
+            return 2
+        if received_signal() is None:
+            raise
+        return _interrupted(command, received_signal())
     except Exception:
         if received_signal() is None:
             raise
