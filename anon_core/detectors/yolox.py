@@ -49,6 +49,14 @@ def input_shape(hw: tuple[int, int], long_side: int) -> tuple[int, int]:
     return tuple(int(np.ceil(v * r / STRIDES[-1]) * STRIDES[-1]) for v in (h, w))
 
 
+def network_shape(hw: tuple[int, int], size: int, input_size: int | None) -> tuple[int, int]:
+    """(H, W) network input: the export's square `size`, or with `input_size` (the -hd detectors) the
+    frame's long side scaled to input_size, never above the frame's own resolution, never below `size`."""
+    if input_size is None:
+        return size, size
+    return input_shape(hw, max(size, min(input_size, max(hw))))
+
+
 def letterbox(frame: np.ndarray, size: int | tuple[int, int]) -> tuple[np.ndarray, float]:
     """Resize keeping the aspect ratio into a canvas of 114 (top-left) -> (CHW float32, ratio).
 
@@ -132,10 +140,7 @@ class YoloxDetector(Detector):
         return self.input_size is not None
 
     def _input_shape(self, hw: tuple[int, int]) -> tuple[int, int]:
-        if self.input_size is None:
-            return self.size, self.size
-        # Never upscale past the frame's own resolution, never below the export's own input.
-        return input_shape(hw, max(self.size, min(self.input_size, max(hw))))
+        return network_shape(hw, self.size, self.input_size)
 
     def _grid(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         if shape not in self._grids:

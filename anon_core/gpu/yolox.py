@@ -44,11 +44,9 @@ class TorchYolox:
 
     def input_shape(self, hw: tuple[int, int]) -> tuple[int, int]:
         """(H, W) of the network input for frames of size hw (see anon_core.detectors.yolox)."""
-        if self.input_size is None:
-            return self.size, self.size
-        from anon_core.detectors.yolox import input_shape
+        from anon_core.detectors.yolox import network_shape
 
-        return input_shape(hw, max(self.size, min(self.input_size, max(hw))))
+        return network_shape(hw, self.size, self.input_size)
 
     def grid(self, shape: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         if shape not in self._grids:
