@@ -6,9 +6,10 @@ from pathlib import Path
 import streamlit as st
 
 from anon_core.media import probe, read_image
+from anon_core.pipeline import detector_options
 from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS
 from showcases.attributes.media_run import RunConfig, faces_of, image_from_bytes, run_image, run_video
-from ui import attributes_view, compare, feedback, inputs, layout, results
+from ui import attributes_view, compare, feedback, inputs, layout, models, results, sidebar
 
 KEY = "attributes"
 layout.page_setup(
@@ -18,13 +19,11 @@ layout.page_setup(
           "and how often a face recogniser (dlib, distance < 0.6) still re-identifies the person.")
 
 
-@st.cache_resource(show_spinner="Loading face, age/sex, emotion and recognition models …")
-def _models():
-    import showcases.attributes.replacement  # noqa: F401  registers synthetic-face (used by run_video's policy)
-    from anon_core.detectors.catalog import create_detector
+@st.cache_resource(show_spinner="Loading age/sex, emotion and recognition models …")
+def _analyzer():
     from showcases.attributes.analysis import Analyzer
 
-    return create_detector("centerface"), Analyzer()
+    return Analyzer()
 
 
 def _method_label(m: str) -> str:
@@ -32,8 +31,12 @@ def _method_label(m: str) -> str:
             "synthetic-face": "synthetic face (same sex, age band, emotion)"}.get(m, m)
 
 
+# the shared sidebar's detection part: the estimators cut faces by CenterFace's 5 landmarks, and the
+# methods compared below replace the anonymization settings of the other pages
+face_config = sidebar.detection_settings("centerface", "The age, sex and emotion estimators cut each face along "
+                                         "CenterFace's 5 landmarks, so this page always detects with CenterFace.")
 with st.sidebar:
-    st.subheader("Attributes")
+    st.header("Attributes")
     method = st.selectbox("Output method", METHODS, index=METHODS.index("synthetic-face"), format_func=_method_label,
                           key=f"{KEY}_method")
     compared = st.multiselect("Methods compared", METHODS, default=list(METHODS), key=f"{KEY}_compared")
@@ -44,7 +47,8 @@ with st.expander("Webcam snapshot", icon=":material/photo_camera:"):
     snap = st.camera_input("Take a photo (processed here, not stored)", key=f"{KEY}_cam")
 
 config = RunConfig(method=method, methods=tuple(dict.fromkeys([*compared, method])), overlay=overlay)
-detector, analyzer = _models()
+detector = models.load_detector("centerface", **detector_options(face_config, "centerface"))
+analyzer = _analyzer()
 
 
 def _image_run(image, name: str) -> dict:
@@ -72,7 +76,7 @@ def _video_run(choice, path: Path, out_dir: Path) -> dict:
 
 
 source = f"snap:{snap.file_id}" if snap is not None else (choice.token if choice else None)
-sig = results.signature(source, method, config.methods, overlay)
+sig = results.signature(source, method, config.methods, overlay, face_config.threshold)
 state, stale = results.lookup(KEY, sig, source)
 if (state is None or stale) and snap is not None:  # photos are quick: settings changes apply at once
     with feedback.guard("the snapshot"):

@@ -85,18 +85,7 @@ def pipeline_settings(default_targets: list[str] | None = None,
         st.segmented_control("Region shape", shapes, required=True, **_bind("shape", store, shapes),
                              help="per target: an ellipse around faces, a box around persons")
 
-        st.header("Detectors")
-        for target, field in (("face", "face_detector"), ("person", "person_detector")):
-            if target not in store["targets"]:
-                continue
-            names = detectors_for(target)
-            st.selectbox(f"{target.capitalize()} detector", names, **_bind(field, store, names))
-            st.markdown(detector_badge(store[field]))
-            st.caption(detector_info(store[field]).description)
-        st.toggle("Custom detection threshold", **_bind("custom_threshold", store),
-                  help="Off: each detector's tuned default. Lower finds more (and more false alarms).")
-        if store["custom_threshold"]:
-            st.slider("Threshold", 0.05, 0.95, step=0.05, **_bind("threshold", store))
+        _detectors(store, store["targets"])
         every = _bind("detect_every", store, EVERY_CHOICES)
         if page_every is not None:
             st.session_state[every["key"]] = page_every
@@ -119,6 +108,37 @@ def pipeline_settings(default_targets: list[str] | None = None,
     if page_every is not None:
         return config_from({**store, "detect_every": page_every})
     return config_from(store)
+
+
+def _detectors(store: dict, targets: list[str], fixed: dict[str, str] | None = None) -> None:
+    """The detector per target (a `fixed` one is shown, not offered) and the detection threshold."""
+    st.header("Detectors")
+    for target, field in (("face", "face_detector"), ("person", "person_detector")):
+        if target not in targets:
+            continue
+        name = (fixed or {}).get(target)
+        if name is None:
+            names = detectors_for(target)
+            st.selectbox(f"{target.capitalize()} detector", names, **_bind(field, store, names))
+            name = store[field]
+        st.markdown(detector_badge(name))
+        st.caption(detector_info(name).description)
+    st.toggle("Custom detection threshold", **_bind("custom_threshold", store),
+              help="Off: each detector's tuned default. Lower finds more (and more false alarms).")
+    if store["custom_threshold"]:
+        st.slider("Threshold", 0.05, 0.95, step=0.05, **_bind("threshold", store))
+
+
+def detection_settings(face_detector: str, note: str) -> PipelineConfig:
+    """The shared sidebar's detection part only (same persisted threshold as every page), for a page whose
+    own method list replaces the anonymization settings and which needs one particular face detector
+    (`note` says why). Returns the PipelineConfig of that detector at the shared threshold and width."""
+    store = current_settings()
+    with st.sidebar:
+        _detectors(store, ["face"], fixed={"face": face_detector})
+        st.caption(note)
+    return config_from({**store, "targets": ["face"], "face_detector": face_detector, "policy_text": None,
+                        "zones": (), "keep_faces": None})
 
 
 def _policy_upload(store: dict) -> None:

@@ -107,11 +107,14 @@ def test_attributes_deboarding_sample_end_to_end_and_survives_sidebar(new_app):
     assert 'class="anon-raw"' in _texts(at.markdown) and at.get("image")
     assert not SERVER_PATH.search(_all_text(at))
     stored = at.session_state["_anon_page_result_attributes"]
-    at.toggle(key="attributes_overlay").set_value(False)  # a sidebar change: the result stays, marked stale
+    # the shared sidebar's threshold (the same setting as on every page): the result stays, marked stale
+    at.toggle(key="anon_w_custom_threshold").set_value(True)
     at = _run(at)
+    assert at.session_state["anon_settings"]["custom_threshold"] is True
     assert at.session_state["_anon_page_result_attributes"] is stored
     assert "Deboarding passengers" in _texts(at.subheader)
     assert "Settings changed since this result" in _texts(at.info)
+    assert "CenterFace's 5 landmarks" in _texts(at.sidebar.caption)
 
 
 def test_deboarding_sample_only_on_the_attributes_page(new_app):
