@@ -257,7 +257,7 @@ class Pipeline:
         ROI_SIDE px): a fraction of a full-frame run, used when tracked faces moved off their
         predictions but nothing new entered the frame."""
         h, w = frame.shape[:2]
-        found = []
+        crops: dict[str, list] = {}  # per label: (crop, scale, x1, y1)
         for i, (x1, y1, x2, y2) in enumerate(regions.padded(ROI_CONTEXT).xyxy):
             x1, y1 = max(0, int(x1)), max(0, int(y1))
             x2, y2 = min(w, int(np.ceil(x2))), min(h, int(np.ceil(y2)))
@@ -267,8 +267,13 @@ class Pipeline:
             scale = min(1.0, ROI_SIDE / max(crop.shape[:2]))
             if scale < 1:
                 crop = _shrink(crop, scale)
-            dets = self.detectors[str(regions.labels[i])](np.ascontiguousarray(crop))
-            found.append(dets.scaled(1 / scale).shifted(x1, y1))
+            crops.setdefault(str(regions.labels[i]), []).append((np.ascontiguousarray(crop), scale, x1, y1))
+        found = []
+        for label, items in crops.items():
+            detector = self.detectors[label]
+            redetect = getattr(detector, "redetect", None)  # CenterFace: its cheapest way (crops or frame)
+            found += [redetect(frame, items)] if redetect else [
+                detector(crop).scaled(1 / scale).shifted(x1, y1) for crop, scale, x1, y1 in items]
         merged = Detections.concat(found)
         return merged[nms(merged.xyxy, merged.scores, 0.5)] if len(merged) else merged
 

@@ -116,3 +116,37 @@ def test_mirrored_view_only_adds_faces_the_plain_view_missed(dlib_faces):
         assert (big.landmarks[:, 0, 0] < big.landmarks[:, 1, 0]).all()
         added_total += len(added)
     assert added_total >= 10  # measured 21 on these 9 photos (mostly low-score background candidates)
+
+
+def _crop_around(img, box, side=256):
+    """A crop twice the box's size, shrunk to at most `side` px (as the pipeline's "roi" runs make)."""
+    x1, y1, x2, y2 = box
+    bw, bh = x2 - x1, y2 - y1
+    x1, y1 = max(0, int(x1 - bw / 2)), max(0, int(y1 - bh / 2))
+    x2, y2 = min(img.shape[1], int(x2 + bw / 2)), min(img.shape[0], int(y2 + bh / 2))
+    crop = img[y1:y2, x1:x2]
+    scale = min(1.0, side / max(crop.shape[:2]))
+    return cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale, x1, y1
+
+
+def test_redetect_in_crops_or_in_one_plain_view_of_the_frame(people):
+    """Re-detection between full runs: a few crops are detected one by one and give the same faces
+    in frame coordinates; crops that add up to more network pixels than the frame are replaced by one
+    plain (unmirrored) view of the whole frame."""
+    det = create_detector("centerface", input_width=640)
+    img = load_person_image(people[0], "emotions_sheet", max_side=1280)
+    faces = det(img)
+    faces = faces[faces.scores >= 0.5]
+    assert len(faces) == 16
+    crops = [_crop_around(img, box) for box in faces.xyxy]
+
+    many = det.redetect(img, crops)
+    plain = det.detect_batch([img], flip=False)[0]
+    np.testing.assert_array_equal(many.xyxy, plain.xyxy)
+    assert len(plain) <= len(det.detect_batch([img], flip=True)[0])
+
+    for k in (0, 9):  # one crop: that face only, in frame coordinates
+        one = det.redetect(img, crops[k:k + 1])
+        one = one[one.scores >= 0.5]
+        assert len(one) == 1, one.to_records()
+        assert box_iou(one.xyxy, faces.xyxy[k:k + 1])[0, 0] > 0.7
