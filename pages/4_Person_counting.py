@@ -1,5 +1,6 @@
 """Person counting on raw versus anonymized video: does counting still work after anonymization?"""
 
+import collections
 import json
 import tempfile
 import time
@@ -10,16 +11,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
+from anon_core.jobs import JobOptions
 from anon_core.media import probe
 from showcases.counting.counts import COUNT_THRESHOLDS, SMOOTHING, PersonCounter
-from showcases.counting.session import (
-    CountingPipeline,
-    CountOptions,
-    CountSession,
-    gt_counts,
-    json_safe,
-    run_counting,
-)
+from showcases.counting.session import ANALYZER, CountOptions, CountSession, gt_counts, json_safe, run_counting
 from showcases.counting.study import DEFAULT_SETTINGS, run_study
 from ui import compare, counting_view, feedback, inputs, layout, models, results, sidebar, webcam
 
@@ -90,29 +85,49 @@ source = st.segmented_control("Input", ["video", "webcam"], default="video", key
 counter = _counter()
 
 # ------------------------------------------------------------------ live webcam
+LIVE_HISTORY = 900  # frames kept for the live chart and verdict (~3 min at 5 processed frames/s)
 if source == "webcam":
     def _factory():
-        pipe = models.make_pipeline(config)
-        if pipe is None or counter is None:
+        """The plain Pipeline with the counting analyzer plugged in at construction (it counts the raw frame
+        inside the pipeline); session.overlay counts what left and draws the count on it."""
+        if counter is None:
             return None
-        live_pipe = CountingPipeline(CountSession(pipe, counter, _options(_line(640, 480))), history=900)
-        st.session_state["count_live_pipe"] = live_pipe
-        return live_pipe
+        session = CountSession(counter, _options(_line(640, 480)))
+        pipe = models.make_pipeline(config, analyzers=session.analyzers)
+        if pipe is None:
+            return None
+        session.reuse_detections(pipe)
+        return pipe, session.overlay
 
     signature = json.dumps([config.to_dict(), det_name, threshold, smoothing, window, use_line, line_pct], default=str)
+    if st.session_state.get("count_live_sig") != signature:  # new settings: a new count history
+        st.session_state["count_live_sig"] = signature
+        st.session_state["count_live_history"] = collections.deque(maxlen=LIVE_HISTORY)
+    history = st.session_state["count_live_history"]
     left, right = st.columns([3, 2], gap="large")
     with left:
+        st.markdown("##### :material/visibility_off: Anonymized (what leaves the camera)")
+        st.caption("The count is drawn on the anonymized stream. The raw camera frames are counted inside the "
+                   "pipeline on the server and never shown or recorded.")
         ctx, live = webcam.webcam_streamer("count_live", _factory, signature)
     with right:
+        st.markdown("##### :material/groups: Counts")
+        verdict_box, stats, chart = st.empty(), st.empty(), st.empty()
         layout.privacy_note()
-        chart, stats = st.empty(), st.empty()
+    if ctx is not None and not ctx.state.playing:
+        verdict_box.info("Press **START** below the video to count. Until the first frame is processed the stream "
+                         "shows a masked placeholder, never the raw camera.", icon=":material/info:")
     while ctx is not None and ctx.state.playing:
-        live.drain()
-        live_pipe = st.session_state.get("count_live_pipe")
-        history = list(live_pipe.history) if live_pipe is not None else []
+        for item in live.drain():
+            c = item["analytics"].get(ANALYZER)
+            if c is not None:
+                history.append((item["frame"] + 1, c["count"], c.get("anonymized"), c.get("smoothed")))
         if history:
-            df = pd.DataFrame(history, columns=["frame", "raw", "anonymized", "raw smoothed"])
-            stats.metric("Persons now", int(round(history[-1][3] or 0)))
+            df = pd.DataFrame(list(history), columns=["frame", "raw", "anonymized", "raw smoothed"])
+            with verdict_box.container():
+                counting_view.verdict(df, None, what="stream")
+            with stats.container():
+                counting_view.live_metrics(df)
             chart.plotly_chart(counts_figure(df.tail(300)), width="stretch", key=f"count_live_{time.time()}")
         time.sleep(1.0)
     st.stop()
@@ -142,8 +157,9 @@ if (state is None or stale) and st.button("Count persons", type="primary", icon=
             meta = choice.sample.load_meta()
             line = tuple(meta["line"][0] + meta["line"][1]) if meta.get("line") else line
         with feedback.Progress(f"Counting {choice.name}", info.frame_count) as bar:
-            series = run_counting(path, pipe, counter, _options(line), output=out_dir / "counted.mp4",
-                                  on_count=lambda fc: bar.update(fc.index + 1))
+            series, _ = run_counting(path, pipe, counter, _options(line), output=out_dir / "counted.mp4",
+                                     on_count=lambda fc: bar.update(fc.index + 1),
+                                     job=JobOptions(report_path=out_dir / "counted-report.json"))
         gt = None
         if choice.sample is not None:
             gt = gt_counts(choice.sample.gt, len(series))
@@ -152,7 +168,8 @@ if (state is None or stale) and st.button("Count persons", type="primary", icon=
             gt = gt_counts(out_dir / "gt.txt", len(series))
         raw, anon = compare.frame_pair(path, out_dir / "counted.mp4")
     state = results.put(KEY, sig, {"series": series, "gt": gt, "video": out_dir / "counted.mp4", "line": line,
-                                   "raw": raw, "anon": anon}, folder=out_dir, source=choice.token)
+                                   "audit": out_dir / "counted-report.json", "raw": raw, "anon": anon},
+                        folder=out_dir, source=choice.token)
     stale = False
 if state is None:
     st.info("Press **Count persons** to run the counter on the raw and on the anonymized frames.")
@@ -198,10 +215,13 @@ with st.expander("Compare anonymization methods", icon=":material/table_chart:")
         counting_view.study_table(state["study"])
 
 export = series.to_dict(gt) | ({"study": state["study"]} if state.get("study") else {})
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Counts (CSV)", df.to_csv(index=False), "counts.csv", "text/csv", icon=":material/download:")
 c2.download_button("Counts and metrics (JSON)", json.dumps(json_safe(export), indent=1, default=str), "counts.json",
                    "application/json", icon=":material/data_object:")
 c3.download_button("Anonymized video with counts", state["video"].read_bytes(), "counted.mp4", "video/mp4",
                    icon=":material/movie:")
+c4.download_button("JSON audit report", state["audit"].read_bytes(), "counted-report.json", "application/json",
+                   icon=":material/receipt_long:", help="Input and output checksums, models, settings and the "
+                   "anonymized regions per frame, with the counts under analytics: the same report as the video page's")
 layout.privacy_note()

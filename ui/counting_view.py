@@ -21,20 +21,36 @@ def change_text(raw: float, anon: float) -> str:
     return f"{rel:+.1f} % vs raw"
 
 
-def verdict(df: pd.DataFrame, m: dict | None) -> None:
+def verdict(df: pd.DataFrame, m: dict | None, what: str = "video") -> None:
+    """The one-line answer; `what` names the input ("video", or "stream" on the live webcam)."""
     if m is not None:
         raw, anon = m["raw"].rmse, m["anonymized"].rmse
         rel = compare.relative_change(raw, anon)
         close = (abs(rel) <= WITHIN) if rel is not None else anon == raw
         word = f"within {WITHIN:g} % of" if close else ("worse than" if anon > raw else "better than")
-        compare.verdict(f"counting on anonymized video is {word} raw: count error {anon:.2f} against {raw:.2f} "
+        compare.verdict(f"counting on anonymized {what} is {word} raw: count error {anon:.2f} against {raw:.2f} "
                         f"persons per frame ({change_text(raw, anon)}).", close or anon < raw)
         return
     raw, anon = float(df["raw"].mean()), float(df["anonymized"].mean())
     rel = compare.relative_change(raw, anon)
     close = (abs(rel) <= WITHIN) if rel is not None else anon == raw
-    compare.verdict(f"counting on anonymized video finds {anon:.2f} persons per frame on average against {raw:.2f} "
+    compare.verdict(f"counting on anonymized {what} finds {anon:.2f} persons per frame on average against {raw:.2f} "
                     f"on raw ({change_text(raw, anon)}; no ground truth, so this compares the two runs).", close)
+
+
+def live_metrics(df: pd.DataFrame) -> None:
+    """The live webcam's numbers: persons in the newest frame (raw, smoothed as the overlay shows it, and on
+    the anonymized frame) and the means over the frames kept."""
+    last = df.iloc[-1]
+    c1, c2 = st.columns(2)
+    now = last["raw smoothed"] if pd.notna(last["raw smoothed"]) else last["raw"]
+    c1.metric("Persons now, raw", f"{now:.0f}", help="Counted on the raw camera frame inside the pipeline "
+              "(smoothed as set in the sidebar); only the number leaves")
+    c2.metric("Persons now, anonymized", "-" if pd.isna(last["anonymized"]) else f"{last['anonymized']:.0f}",
+              help="Counted again on the anonymized frame that leaves the pipeline")
+    c1.metric("Mean per frame, raw", f"{df['raw'].mean():.2f}", help=f"Over the last {len(df)} processed frames")
+    c2.metric("Mean per frame, anonymized", f"{df['anonymized'].mean():.2f}",
+              help=f"Over the last {len(df)} processed frames")
 
 
 def metrics(df: pd.DataFrame, m: dict | None) -> None:

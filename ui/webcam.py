@@ -20,11 +20,14 @@ import cv2
 import numpy as np
 
 from anon_core.anonymize import obscure_frame
-from anon_core.pipeline import Pipeline
+from anon_core.pipeline import FrameResult, Pipeline
 
 WAITING = "anonymizing ... first frame not ready"
 IDLE_STOP_SECONDS = 10.0
 MAX_ADVANCE = 90  # tracker steps for one gap (3 s at 30 fps); tracks are long expired after that
+# As anon_core.jobs.JobOptions.overlay: the step after anonymization (e.g. the counting page draws its live
+# count); it gets the FrameResult, whose frame is already anonymized, and returns the frame to show.
+Overlay = Callable[[FrameResult], np.ndarray]
 CONFIDENT = 0.5  # TrackerConfig.high_score: only a detection this sure starts a track
 
 
@@ -54,13 +57,11 @@ def advance(pipeline: Pipeline, dropped: int) -> None:
     hold and the detection schedule run in camera frames as offline: on the synthetic webcam clip with
     every 2nd/4th/8th frame processed, regions = faces in 100 % of frames (44/23/12) instead of 17 % and 8 %
     (tests/app/test_webcam_live.py)."""
-    # wrappers (the counting page's CountingPipeline) hold the anonymizing Pipeline in .session.pipeline
-    target = pipeline if hasattr(pipeline, "tracker") else getattr(getattr(pipeline, "session", None), "pipeline", None)
-    if dropped <= 0 or target is None or not hasattr(target, "tracker"):
+    if dropped <= 0:
         return
     for _ in range(min(dropped, MAX_ADVANCE)):
-        target.tracker.update(None)
-    target.index += dropped
+        pipeline.tracker.update(None)
+    pipeline.index += dropped
 
 
 def label_panels(raw: np.ndarray, anon: np.ndarray) -> np.ndarray:
@@ -78,11 +79,13 @@ def label_panels(raw: np.ndarray, anon: np.ndarray) -> np.ndarray:
 class LiveAnonymizer:
     """Frame-in / anonymized-frame-out for one browser session; state on the instance only."""
 
-    def __init__(self, pipeline: Pipeline, show_raw: bool = False, results_size: int = 256):
+    def __init__(self, pipeline: Pipeline, show_raw: bool = False, results_size: int = 256,
+                 overlay: Overlay | None = None):
         self.show_raw = show_raw  # side-by-side raw | anonymized (explicit user toggle only)
         self.results: queue.Queue[dict] = queue.Queue(maxsize=results_size)
         self.frames_out = 0
         self._pipeline = pipeline
+        self._overlay = overlay
         self._cond = threading.Condition()
         self._pending: np.ndarray | None = None
         self._latest: np.ndarray | None = None
@@ -92,10 +95,10 @@ class LiveAnonymizer:
         self._pending_no = 0  # camera frame number of _pending
         self._last_no: int | None = None  # camera frame number processed last (by the current pipeline)
 
-    def set_pipeline(self, pipeline: Pipeline) -> None:
+    def set_pipeline(self, pipeline: Pipeline, overlay: Overlay | None = None) -> None:
         """New settings take effect on the next frame; the previous output is dropped."""
         with self._cond:
-            self._pipeline = pipeline
+            self._pipeline, self._overlay = pipeline, overlay
             self._latest = None
             self._last_no = None
 
@@ -134,13 +137,13 @@ class LiveAnonymizer:
                     return
                 img, self._pending = self._pending, None
                 number, last, self._last_no = self._pending_no, self._last_no, self._pending_no
-                pipeline, show_raw = self._pipeline, self.show_raw
+                pipeline, overlay, show_raw = self._pipeline, self._overlay, self.show_raw
             if last is not None:
                 try:
                     advance(pipeline, number - last - 1)
                 except Exception:  # the worker must live on; the next detection corrects the tracker
                     pass
-            out, record = self._process(pipeline, img)
+            out, record = self._process(pipeline, img, overlay)
             record["camera_frame"] = number
             if show_raw:
                 out = label_panels(img, out)
@@ -157,16 +160,17 @@ class LiveAnonymizer:
                 pass
 
     @staticmethod
-    def _process(pipeline: Pipeline, img: np.ndarray) -> tuple[np.ndarray, dict]:
+    def _process(pipeline: Pipeline, img: np.ndarray, overlay: Overlay | None = None) -> tuple[np.ndarray, dict]:
         try:
             res = pipeline.process(img)
-            return res.frame, {"frame": res.index, "regions": len(res.regions), "faces": faces_in_view(res.regions),
-                               "detected": res.detected,
-                               "ms": res.seconds * 1000, "error": res.error}
+            out = overlay(res) if overlay is not None else res.frame
+            return out, {"frame": res.index, "regions": len(res.regions), "faces": faces_in_view(res.regions),
+                         "detected": res.detected, "ms": res.seconds * 1000, "error": res.error,
+                         "analytics": res.analytics}
         except Exception as exc:  # Pipeline already fails closed; this guards anything around it
             return obscure_frame(np.zeros(img.shape, np.uint8)), {"frame": -1, "regions": 0, "faces": 0,
-                                                                  "detected": False,
-                                                                  "ms": 0.0, "error": str(exc)}
+                                                                  "detected": False, "ms": 0.0, "error": str(exc),
+                                                                  "analytics": {}}
 
     def drain(self) -> list[dict]:
         """All results queued so far (non-blocking)."""
@@ -178,25 +182,27 @@ class LiveAnonymizer:
                 return items
 
 
-def webcam_streamer(key: str, pipeline_factory: Callable[[], Pipeline | None], signature: str,
-                    show_raw: bool = False):
+def webcam_streamer(key: str, pipeline_factory: Callable[[], Pipeline | tuple[Pipeline, Overlay] | None],
+                    signature: str, show_raw: bool = False):
     """Render the webrtc widget. Returns (ctx, LiveAnonymizer); (None, None) when no pipeline could be built,
     (None, LiveAnonymizer) when WebRTC itself is unavailable (error shown).
 
-    `signature` identifies the settings; a change swaps in a new pipeline from `pipeline_factory`."""
+    `signature` identifies the settings; a change swaps in a new pipeline from `pipeline_factory`, which
+    may also return an Overlay to run after the pipeline: (pipeline, overlay)."""
     import streamlit as st
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     state_key = f"_anon_live_{key}"
     live, old_sig = st.session_state.get(state_key, (None, None))
     if live is None or old_sig != signature:
-        pipeline = pipeline_factory()
-        if pipeline is None:
+        made = pipeline_factory()
+        if made is None:
             return None, None
+        pipeline, overlay = made if isinstance(made, tuple) else (made, None)
         if live is None:
-            live = LiveAnonymizer(pipeline)
+            live = LiveAnonymizer(pipeline, overlay=overlay)
         else:
-            live.set_pipeline(pipeline)
+            live.set_pipeline(pipeline, overlay)
         st.session_state[state_key] = (live, signature)
     live.show_raw = show_raw
     try:

@@ -1,12 +1,14 @@
 """`anon count INPUT [--gt GT.txt] [--person-detector NAME] [--targets ...] [--method ...] [--line x1,y1,x2,y2]
-[--json OUT.json] [-o ANON.mp4] [--study]`: person counts on raw versus anonymized frames.
+[--json OUT.json] [-o ANON.mp4 [--report REPORT.json]] [--study]`: person counts on raw versus anonymized frames.
 
 Raw counts are computed inside the pipeline on the raw frames (analyze-then-anonymize); the anonymized
 frames are counted again.  --person-detector picks the counting detector (also used when --targets
 includes person; default yolox-nano-hd).  With --gt (a MOTChallenge gt.txt or a sequence folder; persons
 at least --min-visibility visible) the summary and the JSON get MAE, RMSE, bias,
 per-frame error and utility retained (anonymized RMSE / raw RMSE); --study adds the table across
-anonymization settings (face-only vs whole-person, blur / pixelate / fill, box vs ellipse).
+anonymization settings (face-only vs whole-person, blur / pixelate / fill, box vs ellipse).  -o writes
+the anonymized video through the same job loop as `anon video`; --report its audit report (input and
+output sha256, models, per-frame regions) with the counts under "analytics".
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ import json
 import sys
 from pathlib import Path
 
+from anon_core.cli.errors import CliError
 from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args
 from anon_core.detectors import ModelUnavailableError
-from anon_core.groundtruth import GroundTruthError
+from anon_core.groundtruth import GroundTruthError, load_mot
+from anon_core.jobs import JobOptions
 from anon_core.media import MediaError, open_source
 from anon_core.outputs import Outputs
 from showcases.counting.counts import SMOOTHING, CounterConfig, PersonCounter
 from showcases.counting.lines import ANCHORS, gt_line_counts, parse_line
 from showcases.counting.metrics import per_frame_error
-from showcases.counting.session import CountOptions, build_pipeline, gt_counts, json_safe, run_counting
+from showcases.counting.session import CountOptions, CountSession, build_pipeline, count_job, gt_counts, json_safe
 from showcases.counting.study import DEFAULT_SETTINGS, run_study
 
 
@@ -45,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "'auto' looks for gt/gt.txt next to a frame folder")
     p.add_argument("--json", default=None, metavar="OUT.json", help="write per-frame counts and metrics here")
     p.add_argument("-o", "--output", default=None, metavar="ANON.mp4", help="also write the anonymized video")
+    p.add_argument("--report", default=None, metavar="REPORT.json",
+                   help="audit report of the -o video (input and output sha256, models, per-frame regions, the "
+                        "counts under analytics), as `anon video --report` writes")
     p.add_argument("--count-threshold", type=float, default=None,
                    help="score threshold of the counting detector (default: 0.55 for the -hd detectors, "
                         "whose partly hidden people score low; the detector's own for the others)")
@@ -76,14 +83,14 @@ def _gt_path(args) -> Path | None:
     for cand in (root / "gt" / "gt.txt", root.parent / "gt" / "gt.txt"):
         if cand.is_file():
             return cand
-    from anon_core.cli.main import CliError
-
     raise CliError(f"--gt auto: no gt/gt.txt next to {root}; pass the ground truth file with --gt PATH")
 
 
 def run(args: argparse.Namespace) -> int:
-    from anon_core.cli.main import CliError
-
+    if args.report and not args.output:
+        raise CliError("--report is the audit report of the anonymized video: add -o OUT.mp4")
+    if args.output and Path(args.output).suffix.lower() not in (".mp4", ".m4v"):
+        raise CliError(f"{args.output}: the anonymized video is written as H.264 MP4; name it *.mp4")
     config = config_from_args(args)
     try:
         counter = PersonCounter.from_config(CounterConfig(args.person_detector, args.count_threshold))
@@ -102,22 +109,24 @@ def run(args: argparse.Namespace) -> int:
     with Outputs([args.input, gt_path], overwrite=args.overwrite) as outs:
         video_tmp = outs.file(args.output) if args.output else None
         json_tmp = outs.file(args.json, "JSON") if args.json else None
-        out = _count(args, config, pipeline, counter, options, gt_path, video_tmp)
+        report_tmp = outs.file(args.report, "report") if args.report else None
+        out, audit = _count(args, config, pipeline, counter, options, gt_path, video_tmp)
         _print_summary(out)
         if json_tmp is not None:
             json_tmp.write_text(json.dumps(json_safe(out), indent=1), encoding="utf-8")
-    if args.json:
-        print(f"wrote {args.json}")
+        if report_tmp is not None:
+            audit.output["path"] = str(args.output)
+            audit.write(report_tmp)
+    written = [p for p in (args.json, args.output, args.report) if p]
+    if written:
+        print("wrote " + " and ".join(map(str, written)))
     return 0
 
 
-def _count(args, config, pipeline, counter, options, gt_path, video_tmp) -> dict:
-    from anon_core.cli.main import CliError
-
+def _count(args, config, pipeline, counter, options, gt_path, video_tmp):
+    """(the JSON result, the job's audit report)."""
     try:
         if gt_path:  # check the ground truth before spending time on the video
-            from anon_core.groundtruth import load_mot
-
             layout = load_mot(gt_path).layout
             print(f"note: ground truth {gt_path}: {layout}", file=sys.stderr)
             source = open_source(args.input)
@@ -125,8 +134,9 @@ def _count(args, config, pipeline, counter, options, gt_path, video_tmp) -> dict
             source.close()
             if frames:
                 gt_counts(gt_path, frames, args.min_visibility)
-        series = run_counting(args.input, pipeline, counter, options, output=video_tmp,
-                              progress=not args.no_progress)
+        session = CountSession(counter, options)
+        audit = count_job(args.input, video_tmp, pipeline, session, JobOptions(progress=not args.no_progress))
+        series = session.series(audit.input.get("info", {}).get("fps"))
         gt = gt_counts(gt_path, len(series), args.min_visibility) if gt_path else None
         out = series.to_dict(gt)
         out["input"] = str(args.input)
@@ -140,8 +150,6 @@ def _count(args, config, pipeline, counter, options, gt_path, video_tmp) -> dict
             if series.anonymized is not None:
                 out["per_frame_error"]["anonymized"] = per_frame_error(series.anonymized_array, gt).tolist()
             if args.line is not None:
-                from anon_core.groundtruth import load_mot
-
                 out.setdefault("line", {})["gt"] = gt_line_counts(load_mot(gt_path), args.line, args.anchor,
                                                                   len(series)).to_dict()
             if args.smooth != "none":
@@ -155,7 +163,7 @@ def _count(args, config, pipeline, counter, options, gt_path, video_tmp) -> dict
         raise CliError(str(exc)) from None
     if args.output:
         out["output"] = str(args.output)
-    return out
+    return out, audit
 
 
 def _print_summary(out: dict) -> None:

@@ -4,14 +4,19 @@ much counting survives anonymization.
 
     counter = PersonCounter.from_config(CounterConfig("yolox-nano-hd"))
     pipeline = build_pipeline(PipelineConfig(targets=("face",)), counter)
-    series = run_counting("clip.mp4", pipeline, counter, CountOptions(line=(0, 300, 640, 300)),
-                          output="anon.mp4")
+    series, report = run_counting("clip.mp4", pipeline, counter, CountOptions(line=(0, 300, 640, 300)),
+                                  output="anon.mp4", job=JobOptions(report_path="anon.json"))
     series.metrics(gt)  ->  {"raw": CountMetrics, "anonymized": CountMetrics, "utility_retained": 1.02}
+    report: the audit report of anon.mp4 (input/output sha256, per-frame regions) with the counts in
+    report.analytics["person_count"]
+
+A live stream (the counting page's webcam) uses the same two steps without a job: the plain Pipeline
+built with the session's analyzer (build_pipeline(..., analyzers=session.analyzers)) and
+session.overlay on each FrameResult.
 """
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,9 +26,10 @@ import numpy as np
 from anon_core.detections import Detections
 from anon_core.detectors import Detector, detector_info
 from anon_core.groundtruth import load_mot
-from anon_core.jobs import JobOptions, analyze_video, anonymize_video
-from anon_core.jsonsafe import json_safe  # noqa: F401  (re-exported: the counting CLI and tests use it)
+from anon_core.jobs import JobOptions, analyze_video, check_video_output, publish_job, video_job
+from anon_core.jsonsafe import json_safe  # also re-exported: the counting CLI and tests use it
 from anon_core.pipeline import FrameResult, Pipeline, PipelineConfig, build_detectors
+from anon_core.report import Report
 from showcases.counting.counts import PersonCounter, RunningSmoother, smooth_counts
 from showcases.counting.lines import Crossing, LineCounter, LineCounts
 from showcases.counting.metrics import count_metrics, utility_retained
@@ -56,10 +62,10 @@ class FrameCount:
     error: str | None = None
 
 
-def build_pipeline(config: PipelineConfig, counter: PersonCounter,
-                   detectors: dict[str, Detector] | None = None) -> Pipeline:
-    """A Pipeline for `config` that reuses the counter's detector for persons when it is the same model
-    and threshold, and any already-loaded detectors in `detectors` ({"face": ..., "person": ...})."""
+def count_detectors(config: PipelineConfig, counter: PersonCounter,
+                    detectors: dict[str, Detector] | None = None) -> dict[str, Detector]:
+    """The detectors a Pipeline for `config` needs: the counter's detector for persons when it is the same
+    model and threshold, any already-loaded ones in `detectors` ({"face": ..., "person": ...}), the rest built."""
     given = dict(detectors or {})
     # Share only at the threshold the pipeline would use anyway: a counter tuned to a higher threshold
     # must not make person anonymization miss people.
@@ -72,15 +78,23 @@ def build_pipeline(config: PipelineConfig, counter: PersonCounter,
     missing = [t for t in config.targets if t not in given]
     if missing:
         given.update(build_detectors(replace(config, targets=tuple(missing), policy=None)))
-    return Pipeline(config, detectors={t: given[t] for t in config.targets})
+    return {t: given[t] for t in config.targets}
+
+
+def build_pipeline(config: PipelineConfig, counter: PersonCounter, detectors: dict[str, Detector] | None = None,
+                   analyzers: dict | None = None) -> Pipeline:
+    """A Pipeline for `config` on count_detectors(...), with `analyzers` plugged in for its whole life (a live
+    stream: CountSession.analyzers); jobs give theirs per job instead (count_job)."""
+    return Pipeline(config, detectors=count_detectors(config, counter, detectors), analyzers=analyzers)
 
 
 class CountAnalyzer:
     """The raw-frame count as a FrameAnalyzer (anon_core.analytics): runs inside the pipeline on the raw
     frame; only the count and the line-crossing events leave."""
 
-    def __init__(self, counter: PersonCounter, line: LineCounter | None, shared_detector: bool):
-        self.counter, self.line, self.shared = counter, line, shared_detector
+    def __init__(self, counter: PersonCounter, line: LineCounter | None):
+        self.counter, self.line = counter, line
+        self.shared = False  # CountSession.reuse_detections: the pipeline runs the counter's own detector
         self.frames = 0
 
     def reset(self) -> None:
@@ -107,28 +121,38 @@ class CountAnalyzer:
 
 
 class CountSession:
-    """Per-stream state: the raw-frame CountAnalyzer and the count of what leaves the pipeline.
+    """Per-stream counting state, in two steps around the anonymization of each frame:
 
-    `process(frame)` runs the pipeline with the analyzer for one frame and returns a FrameCount;
-    `observe(result)` counts a FrameResult produced by the job loop (anon_core.jobs, with `analyzer`
-    in JobOptions.analyzers).  The pipeline itself is never edited.
-    """
+    - `analyzer` (a FrameAnalyzer, also as `analyzers`) counts the raw frame inside the pipeline: given per
+      job (count_job: JobOptions.analyzers) or, for a stream without end (the webcam), at construction
+      (build_pipeline(..., analyzers=session.analyzers));
+    - `overlay(result)` counts what left the pipeline and returns the frame to show or write (with
+      options.overlay the count drawn on it): anon_core.jobs' JobOptions.overlay, the webcam's overlay.
 
-    def __init__(self, pipeline: Pipeline, counter: PersonCounter, options: CountOptions | None = None):
-        self.pipeline, self.counter = pipeline, counter
+    Each frame's numbers (raw, anonymized, smoothed) end up in `result.analytics[ANALYZER]` and `last`."""
+
+    def __init__(self, counter: PersonCounter, options: CountOptions | None = None):
+        self.counter = counter
         self.options = options or CountOptions()
         self.smoother = RunningSmoother(self.options.smoothing, self.options.window)
         self.raw_line = self._line_counter()
         self.anon_line = self._line_counter() if self.options.count_anonymized else None
-        shared = pipeline.detectors.get("person") is counter.detector
-        self.analyzer = CountAnalyzer(counter, self.raw_line, shared)
+        self.analyzer = CountAnalyzer(counter, self.raw_line)
         self.reset()
+
+    @property
+    def analyzers(self) -> dict:
+        return {ANALYZER: self.analyzer}
+
+    def reuse_detections(self, pipeline: Pipeline) -> None:
+        """Count from `pipeline`'s own person detections on the frames it detects when it runs the counter's
+        detector object (same model and threshold): one detector run per frame instead of two."""
+        self.analyzer.shared = pipeline.detectors.get("person") is self.counter.detector
 
     def _line_counter(self) -> LineCounter | None:
         return LineCounter(self.options.line, self.options.anchor) if self.options.line is not None else None
 
     def reset(self) -> None:
-        self.pipeline.reset()
         self.analyzer.reset()
         self.smoother.reset()
         if self.anon_line is not None:
@@ -136,14 +160,6 @@ class CountSession:
         self.raw: list[int | None] = []
         self.anonymized: list[int | None] = []
         self.last: FrameCount | None = None
-
-    def process(self, frame: np.ndarray) -> FrameCount:
-        return self.observe(self.run(frame))
-
-    def run(self, frame: np.ndarray) -> FrameResult:
-        """One frame through the pipeline with the count analyzer attached for that frame only."""
-        with self.pipeline.analyzing({ANALYZER: self.analyzer}):
-            return self.pipeline.process(frame)
 
     def observe(self, result: FrameResult) -> FrameCount:
         out = result.analytics.get(ANALYZER)
@@ -161,6 +177,8 @@ class CountSession:
         self.raw.append(raw)
         self.anonymized.append(anon)
         smoothed = self.smoother.update(raw) if raw is not None else None
+        if out is not None:  # the frame's analytics entry gets the count of what left, too (live records)
+            out.update(anonymized=anon, smoothed=smoothed)
         return FrameCount(result.index, result.frame, raw, anon, smoothed,
                           list(out["crossings"]) if out else [], anon_dets, result.error)
 
@@ -181,40 +199,13 @@ class CountSession:
                            self.raw_line.counts if self.raw_line else None,
                            self.anon_line.counts if self.anon_line else None)
 
-
-class CountingPipeline:
-    """A Pipeline look-alike (reset / process / describe) around a CountSession, for anon_core.jobs and the
-    webcam: `process(frame)` counts as CountSession does and returns the FrameResult, its frame carrying
-    the count overlay when options.overlay is set.  `last` is the newest FrameCount; `history` keeps the
-    last `history` (index, raw, anonymized, smoothed) tuples for live charts."""
-
-    def __init__(self, session: CountSession, history: int = 3000):
-        self.session = session
-        self.last: FrameCount | None = None
-        self.history: collections.deque = collections.deque(maxlen=history)
-
-    @property
-    def config(self) -> PipelineConfig:
-        return self.session.pipeline.config
-
-    @property
-    def analyzers(self) -> dict:
-        return self.session.pipeline.analyzers
-
-    def reset(self) -> None:
-        self.session.reset()
-        self.last = None
-        self.history.clear()
-
-    def describe(self) -> dict:
-        return {**self.session.pipeline.describe(), "counter": self.session.counter.describe()}
-
-    def process(self, frame: np.ndarray) -> FrameResult:
-        result = self.session.run(frame)
-        result.frame = self.session.overlay(result)
-        self.last = self.session.last
-        self.history.append((self.last.index, self.last.raw, self.last.anonymized, self.last.smoothed))
-        return result
+    def summary(self, fps: float | None = None) -> dict:
+        """The audit report's "analytics" entry: the analyzer's summary plus the per-frame counts of both sides."""
+        series = self.series(fps)
+        means = {key: (float(np.nanmean(arr)) if arr is not None and np.isfinite(arr).any() else None)
+                 for key, arr in (("raw", series.raw_array), ("anonymized", series.anonymized_array))}
+        return self.analyzer.summary() | {"mean_raw": means["raw"], "mean_anonymized": means["anonymized"]} \
+            | json_safe(series.to_dict())
 
 
 @dataclass
@@ -304,24 +295,47 @@ def gt_counts(path: str | Path, num_frames: int, min_visibility: float = MIN_VIS
     return gt.counts(num_frames, min_visibility=min_visibility)
 
 
+def count_job(src: str | Path, dst: str | Path | None, pipeline: Pipeline, session: CountSession,
+              job: JobOptions | None = None) -> Report:
+    """The job loop (anon_core.jobs) with the session's analyzer and overlay: the anonymized video written
+    to `dst` directly (callers publish it, anon_core.outputs) or, without `dst`, analytics only.  The audit
+    report's analytics[ANALYZER] carries the counts (CountSession.summary); job.report_path writes it."""
+    job = job or JobOptions()
+    session.reuse_detections(pipeline)
+    session.reset()
+    run = replace(job, analyzers={**job.analyzers, **session.analyzers}, overlay=session.overlay, report_path=None)
+    report = video_job(Path(src), Path(dst), pipeline, run) if dst is not None else analyze_video(src, pipeline, run)
+    report.analytics[ANALYZER] = session.summary(report.input.get("info", {}).get("fps"))
+    if job.report_path:
+        report.write(job.report_path)
+    return report
+
+
+def _then(first: Callable | None, second: Callable) -> Callable:
+    def both(result: FrameResult) -> None:
+        if first is not None:
+            first(result)
+        second(result)
+
+    return both
+
+
 def run_counting(src: str | Path, pipeline: Pipeline, counter: PersonCounter, options: CountOptions | None = None,
                  output: str | Path | None = None, on_count: Callable[[FrameCount], None] | None = None,
-                 progress: bool | Callable = False) -> CountSeries:
+                 job: JobOptions | None = None) -> tuple[CountSeries, Report]:
     """Count persons over a whole video/frame folder: raw inside the pipeline, anonymized on what leaves.
 
-    With `output` the anonymized video is written (H.264 MP4, through anon_core.jobs); `on_count` sees
-    every FrameCount (e.g. to show a live preview)."""
-    session = CountSession(pipeline, counter, options)
-
-    def overlay(result: FrameResult) -> np.ndarray:
-        frame = session.overlay(result)
-        if on_count is not None:
-            on_count(session.last)
-        return frame
-
-    job = JobOptions(progress=progress, analyzers={ANALYZER: session.analyzer}, overlay=overlay)
-    if output is not None:
-        report = anonymize_video(src, output, pipeline, job)
+    With `output` the anonymized video (H.264 MP4) and, with job.report_path, its audit report are
+    published together (anon_core.jobs.publish_job: nothing half-written); `on_count` sees every
+    FrameCount (e.g. to show a live preview).  Returns the counts and the audit report."""
+    session = CountSession(counter, options)
+    job = job or JobOptions()
+    if on_count is not None:
+        job = replace(job, on_frame=_then(job.on_frame, lambda _result: on_count(session.last)))
+    if output is None:
+        report = count_job(src, None, pipeline, session, job)
     else:
-        report = analyze_video(src, pipeline, job)
-    return session.series(report.input.get("info", {}).get("fps"))
+        check_video_output(Path(src), Path(output))
+        report = publish_job(Path(src), Path(output), job, lambda tmp, opts: count_job(src, tmp, pipeline, session,
+                                                                                          opts))
+    return session.series(report.input.get("info", {}).get("fps")), report

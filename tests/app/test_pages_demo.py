@@ -3,6 +3,8 @@ path, no progress bar left), results survive sidebar changes, verdicts and raw |
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pytest
@@ -83,6 +85,9 @@ def test_counting_sample_verdict_side_by_side_and_survives_sidebar(new_app, mode
     assert any("Anonymized" in c for el in at.get("image") for c in el.captions)
     assert "utility retained" not in _all_text(at).lower()
     before = at.session_state["_anon_page_result_count"]
+    audit = json.loads(before.value["audit"].read_text())  # the counted video's audit report, offered for download
+    assert audit["output"]["sha256"] == hashlib.sha256(before.value["video"].read_bytes()).hexdigest()
+    assert audit["analytics"]["person_count"]["frames_counted"] == audit["summary"]["frames"] > 0
     at.toggle(key="anon_w_custom_threshold").set_value(True)  # a sidebar change: the result stays, marked stale
     at = _run(at)
     assert at.session_state["_anon_page_result_count"] is before

@@ -175,14 +175,21 @@ def test_faces_in_view_counts_tracks_and_confident_detections_only():
     assert faces_in_view(Detections.empty()) == 0
 
 
-def test_counting_pipeline_wrapper_advances_its_inner_pipeline(centerface, webcam_sample, model_dir):
-    """The counting page's live path wraps the Pipeline (CountingPipeline): dropped frames reach the inner one."""
+def test_live_counting_is_the_plain_pipeline_with_the_count_analyzer(webcam_sample, model_dir):
+    """The counting page's live path: LiveAnonymizer runs a plain Pipeline built with the count analyzer and
+    the session's overlay after it; the records carry both counts, the frames the drawn count."""
     from showcases.counting.counts import PersonCounter
-    from showcases.counting.session import CountingPipeline, CountSession
+    from showcases.counting.session import ANALYZER, CountOptions, CountSession, build_pipeline
 
-    inner = _pipeline(centerface)
-    wrapped = CountingPipeline(CountSession(inner, PersonCounter(create_detector("yolox-nano"))))
+    counter = PersonCounter(create_detector("yolox-nano"))
+    session = CountSession(counter, CountOptions(overlay=True))
+    pipe = build_pipeline(PipelineConfig(targets=("person",), method="fill", person_detector="yolox-nano"), counter,
+                          analyzers=session.analyzers)
+    live = LiveAnonymizer(pipe, overlay=session.overlay)
     frames, _ = webcam_sample
-    wrapped.process(frames[0])
-    advance(wrapped, 5)
-    assert inner.index == 6
+    out = _wait_processed(live, frames[0])
+    record = live.results.get(timeout=10)
+    counts = record["analytics"][ANALYZER]
+    assert counts["count"] == counter.count(frames[0]) and counts["anonymized"] is not None
+    assert out[10:30, 10:60].mean() < 120  # the count panel drawn by the overlay
+    assert session.last is not None and session.last.raw == counts["count"]

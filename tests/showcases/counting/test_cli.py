@@ -1,5 +1,6 @@
 """`anon count` end to end on a 12-frame cut of TUD-Campus (whole-person fill, so only YOLOX runs)."""
 
+import hashlib
 import json
 from importlib.metadata import entry_points
 
@@ -17,10 +18,10 @@ def test_count_is_registered_through_the_entry_point():
 
 
 def test_anon_count_writes_counts_metrics_and_video(tud_short, tmp_path, model_dir, capsys):
-    out_json, out_mp4 = tmp_path / "counts.json", tmp_path / "anon.mp4"
+    out_json, out_mp4, out_report = tmp_path / "counts.json", tmp_path / "anon.mp4", tmp_path / "r.json"
     rc = main(["count", str(tud_short), "--gt", "auto", "--targets", "person", "--method", "fill",
                "--line", "320,0,320,480", "--smooth", "median", "--overlay", "--json", str(out_json),
-               "-o", str(out_mp4), "--no-progress"])
+               "-o", str(out_mp4), "--report", str(out_report), "--no-progress"])
     assert rc == 0
     assert "utility retained" in capsys.readouterr().out
     d = json.loads(out_json.read_text())
@@ -43,6 +44,23 @@ def test_anon_count_writes_counts_metrics_and_video(tud_short, tmp_path, model_d
     raw_first = read_image(tud_short / "img1" / "000001.jpg")
     # the count panel darkens the top-left corner of the building's bright windows
     assert first[5:40, 5:120].mean() < raw_first[5:40, 5:120].mean() - 40
+    # the video carries the same audit report as `anon video`, with the counts under analytics
+    audit = json.loads(out_report.read_text())
+    assert audit["schema"] == "anonymize-first/report/v1" and audit["summary"]["frames"] == FRAMES
+    assert audit["output"]["sha256"] == hashlib.sha256(out_mp4.read_bytes()).hexdigest()
+    assert audit["output"]["path"] == str(out_mp4)
+    assert audit["pipeline"]["config"]["method"] == "fill"
+    counted = audit["analytics"]["person_count"]
+    assert [r["raw"] for r in counted["per_frame"]] == raw.tolist()
+    assert [r["anonymized"] for r in counted["per_frame"]] == anon.tolist()
+    assert counted["line_in"] == d["line"]["raw"]["in"]
+    assert sum(len(f["regions"]) for f in audit["frames"]) > 0
+
+
+def test_anon_count_report_needs_the_video(tud_short, tmp_path, capsys):
+    rc = main(["count", str(tud_short), "--json", str(tmp_path / "c.json"), "--report", str(tmp_path / "r.json")])
+    assert rc == 2 and "add -o OUT.mp4" in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists() and not (tmp_path / "r.json").exists()
 
 
 def test_anon_count_rejects_ground_truth_of_another_video(tud_short, tud_campus, tmp_path, model_dir, capsys):

@@ -1,12 +1,24 @@
 """Pipeline wiring of the counting session."""
 
+import hashlib
+import json
+
 import numpy as np
+import pytest
 
 from anon_core.detectors import create_detector
+from anon_core.jobs import JobOptions
 from anon_core.media import read_image
-from anon_core.pipeline import PipelineConfig
+from anon_core.pipeline import Pipeline, PipelineConfig
 from showcases.counting.counts import PersonCounter
-from showcases.counting.session import CountingPipeline, CountOptions, CountSession, build_pipeline, json_safe
+from showcases.counting.session import (
+    ANALYZER,
+    CountOptions,
+    CountSession,
+    build_pipeline,
+    json_safe,
+    run_counting,
+)
 
 
 def test_person_detector_is_shared_only_at_the_pipelines_own_threshold():
@@ -19,23 +31,43 @@ def test_person_detector_is_shared_only_at_the_pipelines_own_threshold():
     assert pipe.detectors["person"].threshold == default.detector.threshold
 
 
-def test_session_counts_raw_inside_the_pipeline_and_overlays_the_output(tud_campus, yolox_counter):
+def test_session_counts_raw_inside_the_plain_pipeline_and_overlays_the_output(tud_campus, yolox_counter):
+    """The live path: a plain Pipeline built with the session's analyzer, then session.overlay on its result."""
     frame = read_image(tud_campus / "img1" / "000001.jpg")
     counter = yolox_counter
-    pipe = build_pipeline(PipelineConfig(targets=("person",), method="fill", person_detector="yolox-nano"), counter)
-    session = CountSession(pipe, counter, CountOptions(overlay=True, line=(320, 0, 320, 480)))
-    counting = CountingPipeline(session)
-    res = counting.process(frame)
-    fc = counting.last
+    session = CountSession(counter, CountOptions(overlay=True, line=(320, 0, 320, 480)))
+    pipe = build_pipeline(PipelineConfig(targets=("person",), method="fill", person_detector="yolox-nano"), counter,
+                          analyzers=session.analyzers)
+    session.reuse_detections(pipe)
+    assert type(pipe) is Pipeline and pipe.analyzers[ANALYZER] is session.analyzer
+    assert session.analyzer.shared  # same model and threshold: the pipeline's detections are reused
+    res = pipe.process(frame)
+    out = session.overlay(res)
+    fc = session.last
     assert fc.raw == counter.count(frame)  # counted on the raw frame inside the pipeline
-    assert pipe.detectors["person"] is counter.detector  # same model and threshold: detections are reused
     assert fc.raw >= 4  # TUD-Campus frame 1 has 6 annotated persons
     assert fc.anonymized < fc.raw  # filled persons are not counted any more
-    assert res.frame is fc.frame and not np.array_equal(res.frame, frame)
-    assert res.frame[10:30, 10:60].mean() < 120  # the dark count panel
-    assert counting.history[-1][:3] == (0, fc.raw, fc.anonymized)
-    counting.reset()
-    assert session.raw == [] and len(counting.history) == 0
+    assert out is fc.frame and not np.array_equal(out, frame) and not np.array_equal(out, res.frame)
+    assert out[10:30, 10:60].mean() < 120  # the dark count panel
+    # the frame's analytics entry carries both counts (what the webcam hands to the page)
+    assert res.analytics[ANALYZER]["count"] == fc.raw and res.analytics[ANALYZER]["anonymized"] == fc.anonymized
+    assert session.series().raw == [fc.raw]
+    session.reset()
+    assert session.raw == [] and session.last is None
+
+
+def test_count_job_writes_the_counts_into_the_audit_report(tud_short, yolox_counter, tmp_path):
+    """The job path: the same session through anon_core.jobs; the audit report carries the per-frame counts."""
+    pipe = build_pipeline(PipelineConfig(targets=("face",), method="blur"), yolox_counter)
+    series, report = run_counting(tud_short, pipe, yolox_counter, CountOptions(), output=tmp_path / "o.mp4",
+                                  job=JobOptions(report_path=tmp_path / "r.json"))
+    assert not pipe.analyzers  # the analyzer was given for the job only
+    written = json.loads((tmp_path / "r.json").read_text())
+    counts = written["analytics"][ANALYZER]
+    assert [row["raw"] for row in counts["per_frame"]] == series.raw and len(series) == report.frame_count
+    assert [row["anonymized"] for row in counts["per_frame"]] == series.anonymized
+    assert counts["frames_counted"] == len(series) and counts["mean_raw"] == pytest.approx(np.mean(series.raw))
+    assert written["output"]["sha256"] == hashlib.sha256((tmp_path / "o.mp4").read_bytes()).hexdigest()
 
 
 def test_json_safe_replaces_infinities():

@@ -39,8 +39,8 @@ def face_run(tud_campus, yolox_counter):
     """Face-only anonymization (CenterFace, blur, ellipse), counting raw inside the pipeline."""
     pipeline = build_pipeline(PipelineConfig(targets=("face",), method="blur", shape="ellipse"), yolox_counter)
     frames = []
-    series = run_counting(tud_campus, pipeline, yolox_counter, CountOptions(line=LINE),
-                          on_count=lambda fc: frames.append(fc.frame))
+    series, _ = run_counting(tud_campus, pipeline, yolox_counter, CountOptions(line=LINE),
+                             on_count=lambda fc: frames.append(fc.frame))
     return series, frames
 
 

@@ -31,7 +31,8 @@ def walkway_run(walkway, yolox_counter):
     pipeline = build_pipeline(PipelineConfig(targets=("person",), method="pixelate", person_detector="yolox-nano"),
                               yolox_counter)
     options = CountOptions(count_anonymized=False, line=(x1, y1, x2, y2), anchor="center")
-    return run_counting(walkway.video, pipeline, yolox_counter, options), meta
+    series, _ = run_counting(walkway.video, pipeline, yolox_counter, options)
+    return series, meta
 
 
 def test_counts_on_the_synthetic_walkway_match_its_ground_truth(walkway, walkway_run):
