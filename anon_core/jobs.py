@@ -267,10 +267,13 @@ def anonymize_image(src: str | Path, dst: str | Path, pipeline: Pipeline, option
     if dst.suffix.lower() not in IMAGE_SUFFIXES:
         raise MediaError(f"{dst}: unknown image type; use one of {', '.join(sorted(IMAGE_SUFFIXES))}")
 
-    def body(tmp: Path, opts: JobOptions) -> Report:
-        source = SingleImage(src)
-        report = Report("image", input=file_entry(src, info=source.info.to_dict()), pipeline=pipeline.describe())
-        _run(source, pipeline, lambda r, t: write_image(tmp, r.frame), opts, report, dst.name)
-        return finish_report(report, tmp, opts)
+    return publish_job(src, dst, options, lambda tmp, opts: image_job(src, tmp, pipeline, opts))
 
-    return publish_job(src, dst, options, body)
+
+def image_job(src: Path, dst: Path, pipeline: Pipeline, options: JobOptions) -> Report:
+    """The body of anonymize_image, writing `dst` directly: for callers that publish it together with
+    files of their own (a showcase's JSON) through one anon_core.outputs.Outputs."""
+    source = SingleImage(src)
+    report = Report("image", input=file_entry(src, info=source.info.to_dict()), pipeline=pipeline.describe())
+    _run(source, pipeline, lambda r, t: write_image(dst, r.frame), options, report, dst.name)
+    return finish_report(report, dst, options)

@@ -1,4 +1,4 @@
-"""`anon attributes INPUT [--method M ...] --json OUT.json [-o anonymized]`
+"""`anon attributes INPUT [--method M ...] --json OUT.json [-o anonymized [--report REPORT.json]]`
 
 INPUT is an image, a video, or the word `openpeople` (the labelled benchmark: portraits, selfies and
 emotion-sheet faces, with accuracy against labels).  The JSON holds the method comparison
@@ -11,9 +11,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from anon_core.cli.errors import CliError
 from anon_core.cli.options import add_output_options
+from anon_core.detectors.catalog import create_detector
+from anon_core.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, read_image
 from anon_core.outputs import Outputs
-from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS
+from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS, Analyzer, labelled_items
+from showcases.attributes.dataset import openpeople_faces
+from showcases.attributes.media_run import RunConfig, run_image, run_image_file, run_video
 
 
 def register(subparsers) -> None:
@@ -27,8 +32,8 @@ def register(subparsers) -> None:
     p.add_argument("--json", required=True, type=Path, help="write the figures to this JSON file")
     p.add_argument("-o", "--output", type=Path, help="write the anonymized image/video here")
     p.add_argument("--report", type=Path, default=None, metavar="REPORT.json",
-                   help="video with -o: the audit report of the output (input and output sha256, models, "
-                        "per-frame regions), as `anon video --report` writes")
+                   help="with -o: the audit report of the output (input and output sha256, models, "
+                        "per-frame regions, the attributes summary), as `anon video/image --report` writes")
     p.add_argument("--faces", type=int, default=60, help="openpeople: number of faces to evaluate (max 180)")
     p.add_argument("--every", type=float, default=1.0, help="video: compare methods on one frame per N seconds")
     p.add_argument("--no-overlay", action="store_true", help="do not draw the estimates on the output")
@@ -37,18 +42,13 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from anon_core.cli.main import CliError
-    from anon_core.detectors.catalog import create_detector
-    from anon_core.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, read_image, write_image
-    from showcases.attributes.analysis import Analyzer
-    from showcases.attributes.media_run import RunConfig, run_image, run_video
-
     methods = tuple(dict.fromkeys(args.method or METHODS))
     config = RunConfig(method=methods[0], methods=methods, compare_every_s=args.every, overlay=not args.no_overlay)
     src = Path(args.input)
     is_bench = args.input == "openpeople"
-    if args.report and (is_bench or not args.output or src.suffix.lower() not in VIDEO_SUFFIXES):
-        raise CliError("--report is the audit report of an anonymized video: give a video and -o OUT.mp4")
+    if args.report and (is_bench or not args.output):
+        raise CliError("--report is the audit report of the anonymized output: give an image or a video and "
+                       "-o OUT (OUT.mp4 for a video)")
     if not is_bench and not src.is_file():
         raise CliError(f"{src} does not exist; give an image, a video, or 'openpeople'")
     suffix = src.suffix.lower()
@@ -72,13 +72,13 @@ def run(args) -> int:
         try:
             if is_bench:
                 report |= _benchmark(detector, analyzer, methods, args.faces)
-            elif suffix in IMAGE_SUFFIXES:
-                result = run_image(read_image(src), detector, analyzer, config)
-                report |= result.to_json()
-                if out_tmp is not None:
-                    write_image(out_tmp, result.output)
             else:
-                result = run_video(src, out_tmp, detector, analyzer, config)
+                if suffix in VIDEO_SUFFIXES:
+                    result = run_video(src, out_tmp, detector, analyzer, config)
+                elif out_tmp is not None:  # through the job loop: the output gets its audit report
+                    result = run_image_file(src, out_tmp, detector, analyzer, config)
+                else:
+                    result = run_image(read_image(src), detector, analyzer, config)
                 report |= result.to_json()
                 if report_tmp is not None:
                     result.audit.output["path"] = str(args.output)
@@ -96,9 +96,6 @@ def run(args) -> int:
 
 
 def _benchmark(detector, analyzer, methods, n_faces: int) -> dict:
-    from showcases.attributes.analysis import labelled_items
-    from showcases.attributes.dataset import openpeople_faces
-
     faces = openpeople_faces(detector)
     step = max(1, len(faces) // max(1, n_faces))
     comparison = analyzer.compare(labelled_items(faces[::step][:n_faces]), methods)

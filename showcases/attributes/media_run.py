@@ -1,9 +1,11 @@
 """Run the attribute showcase on an image or a video: per-face estimates, a method comparison and,
 for video, the emotion timeline (the "deboarding passengers" view).
 
-Video goes through the engine's Pipeline with an analyzer that estimates age/sex/emotion on the RAW
-frame inside the pipeline (analyze-then-anonymize); only the estimates and the anonymized frames
-leave.  The raw frames sampled for the method comparison stay in memory.
+Images and video go through the engine's Pipeline with an analyzer that estimates age/sex/emotion on
+the RAW frame inside the pipeline (analyze-then-anonymize); only the estimates and the anonymized frames
+leave.  Files run through the job loop (anon_core.jobs), which writes the audit report; a photo in
+memory is one still (Pipeline.process(still=True)).  The raw frames sampled for the method comparison
+stay in memory.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from anon_core import plugins
 from anon_core.anonymize import Policy, Rule
 from anon_core.detections import Detections
-from anon_core.jobs import JobOptions, analyze_video, video_job
+from anon_core.jobs import JobOptions, analyze_video, image_job, video_job
 from anon_core.media import probe
 from anon_core.pipeline import FrameResult, Pipeline, PipelineConfig
 from anon_core.report import Report
@@ -78,18 +80,6 @@ def timeline_entry(seconds: float, attrs: FaceAttributes) -> dict:
             "mean_age": round(float(attrs.age.mean()), 1) if len(attrs) else None}
 
 
-def run_image(image: np.ndarray, detector, analyzer: Analyzer, config: RunConfig = RunConfig()) -> RunResult:
-    faces = faces_of(detector(image))
-    methods = tuple(dict.fromkeys((*config.methods, config.method)))
-    comparison = analyzer.compare([Item(image, faces)], methods, keep_images=True) if len(faces) else None
-    if comparison is None:
-        return RunResult(None, [], image.copy())
-    out = comparison.images[config.method][0]
-    if config.overlay:
-        out = draw_attributes(out, faces, comparison.anonymized[config.method])
-    return RunResult(comparison, [timeline_entry(0.0, comparison.raw)], out)
-
-
 ATTRIBUTES = "attributes"  # the analyzer's name (FrameResult.analytics, audit report "analytics")
 
 
@@ -123,28 +113,68 @@ class AttributesAnalyzer:
                 "compare_frames": len(self.samples)}
 
 
-def run_video(src: str | Path, dst: str | Path | None, detector, analyzer: Analyzer,
-              config: RunConfig = RunConfig(), progress=None) -> RunResult:
-    """The job loop (anon_core.jobs) over the whole clip with the attributes analyzer on raw frames,
-    writing `dst` (H.264) when given; RunResult.audit is its audit report (input/output sha256...)."""
+def attributes_pipeline(detector, analyzer: Analyzer, method: str) -> Pipeline:
+    """The engine's Pipeline anonymizing faces found by `detector` with `method` (analyze-then-anonymize:
+    fill; synthetic-face gets the analyzer's estimator and embedder)."""
     plugins.load()  # synthetic-face is a plug-in (idempotent)
-    name = "fill" if config.method == ANALYZE_THEN_ANONYMIZE else config.method
+    name = "fill" if method == ANALYZE_THEN_ANONYMIZE else method
     policy = Policy({"face": Rule(name, {"estimator": analyzer.estimator, "embedder": analyzer.embedder}
                                   if name == "synthetic-face" else {})})
-    pipe = Pipeline(PipelineConfig(policy=policy), detectors={"face": detector})
-    attributes = AttributesAnalyzer(analyzer, config, probe(src).fps or 25.0)
+    return Pipeline(PipelineConfig(policy=policy), detectors={"face": detector})
 
+
+def _overlay(config: RunConfig):
+    """JobOptions.overlay: the estimates made on the raw faces inside the pipeline, written on the
+    anonymized frame (never on a withheld one)."""
     def overlay(result: FrameResult) -> np.ndarray:
         if not config.overlay or result.error is not None or ATTRIBUTES not in result.analytics:
             return result.frame
         return draw_attributes(result.frame, *result.analytics[ATTRIBUTES])
 
-    options = JobOptions(analyzers={ATTRIBUTES: attributes}, overlay=overlay,
+    return overlay
+
+
+def run_image(image: np.ndarray, detector, analyzer: Analyzer, config: RunConfig = RunConfig()) -> RunResult:
+    """One photo in memory (an upload, a browser snapshot) through the engine's Pipeline as a still
+    (Pipeline.process(still=True), as anon_core.api.anonymize_image: nothing carried over from another
+    photo) with the attributes analyzer on the raw photo inside it; the method comparison runs on the
+    faces the pipeline found.  Files go through the job loop instead (run_image_file)."""
+    pipe = attributes_pipeline(detector, analyzer, config.method)
+    with pipe.analyzing({ATTRIBUTES: AttributesAnalyzer(analyzer, config, 1.0)}):
+        result = pipe.process(image, still=True)  # still: the analyzer is reset after, its output is here
+    faces, attrs = result.analytics.get(ATTRIBUTES, (Detections.empty(5), None))
+    output = _overlay(config)(result)
+    if not len(faces):
+        return RunResult(None, [], output)
+    comparison = analyzer.compare([Item(image, faces)], config.methods)
+    return RunResult(comparison, [timeline_entry(0.0, attrs)], output)
+
+
+def run_image_file(src: str | Path, dst: str | Path, detector, analyzer: Analyzer,
+                   config: RunConfig = RunConfig()) -> RunResult:
+    """An image file through the job loop (anon_core.jobs.image_job: EXIF orientation applied, metadata
+    stripped) writing `dst` directly; RunResult.audit is its audit report (input/output sha256 ...)."""
+    return _job(image_job, Path(src), Path(dst), detector, analyzer, config, fps=1.0)
+
+
+def run_video(src: str | Path, dst: str | Path | None, detector, analyzer: Analyzer,
+              config: RunConfig = RunConfig(), progress=None) -> RunResult:
+    """The job loop (anon_core.jobs) over the whole clip with the attributes analyzer on raw frames,
+    writing `dst` (H.264) when given; RunResult.audit is its audit report (input/output sha256...)."""
+    def body(src: Path, dst: Path | None, pipe: Pipeline, options: JobOptions) -> Report:
+        return video_job(src, dst, pipe, options) if dst is not None else analyze_video(src, pipe, options)
+
+    return _job(body, Path(src), None if dst is None else Path(dst), detector, analyzer, config,
+                probe(src).fps or 25.0, progress)
+
+
+def _job(body, src: Path, dst: Path | None, detector, analyzer: Analyzer, config: RunConfig, fps: float,
+         progress=None) -> RunResult:
+    pipe = attributes_pipeline(detector, analyzer, config.method)
+    attributes = AttributesAnalyzer(analyzer, config, fps)
+    options = JobOptions(analyzers={ATTRIBUTES: attributes}, overlay=_overlay(config),
                          progress=(lambda done, _total, _fps: progress(done - 1)) if progress else False)
-    if dst is not None:
-        audit = video_job(Path(src), Path(dst), pipe, options)
-    else:
-        audit = analyze_video(src, pipe, options)
+    audit = body(src, dst, pipe, options)
     samples = attributes.samples
     comparison = analyzer.compare(samples, config.methods) if samples else None
     return RunResult(comparison, attributes.timeline, audit=audit)
