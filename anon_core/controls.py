@@ -8,6 +8,9 @@ A control sees every frame's regions after detection and tracking:
 `Pipeline.process` calls `select` of each control in order (consent list, zones, review), then the
 policy, then `cover` of each control, so an always-zone is obscured whatever `select` decided.
 The notes go into the report's per-frame entry (`kept`) and its `kept_tracks` summary.
+Two optional class attributes tell a device job (anon_core/gpu/video_job.py) what a control needs:
+`needs_pixels` (False: select() reads only the frame's shape, so the frame can stay on the device)
+and `covers` (False: cover() leaves the frame as it is); a control without them is assumed to need both.
 """
 
 from __future__ import annotations

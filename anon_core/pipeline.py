@@ -22,6 +22,7 @@ from anon_core.anonymize.policy import region_defaults
 from anon_core.controls import RegionControl, build_controls
 from anon_core.detections import Detections, nms
 from anon_core.detectors import Detector, create_detector, detector_info
+from anon_core.devices import check_device, check_torch_device, device_support
 from anon_core.schedule import DetectionSchedule
 from anon_core.tracking.tracker import Tracker, TrackerConfig
 from anon_core.zones import parse_zone
@@ -53,6 +54,7 @@ class PipelineConfig:
     auto_download: bool = False  # fetch a missing downloadable model (progress bar, checksum) when built
     zones: tuple[str, ...] = ()  # "always=x1,y1,..." / "never=..." polygons (anon_core/zones.py)
     keep_faces: str | None = None  # consent list folder: enrolled faces stay visible (anon_core/consent)
+    device: str = "cpu"  # cpu (onnxruntime) | cuda | cuda:N | cpu-torch: the torch ports (anon_core/devices.py)
 
     def __post_init__(self):
         self.targets = tuple(dict.fromkeys(self.targets))
@@ -70,6 +72,10 @@ class PipelineConfig:
             raise ValueError("hold_frames must be >= 0")
         if self.detect_width is not None and self.detect_width < 32:
             raise ValueError("detect_width must be at least 32 pixels (or None for native resolution)")
+        check_device(self.device)
+        problem = device_support(self)
+        if problem:
+            raise ValueError(problem)
 
     def build_policy(self) -> Policy:
         if self.policy is not None:
@@ -93,7 +99,7 @@ class PipelineConfig:
 @dataclass
 class FrameResult:
     index: int
-    frame: np.ndarray
+    frame: np.ndarray | None  # the anonymized frame; None where it stays on a device (Pipeline.follow)
     regions: Detections
     detections: Detections | None
     detected: bool
@@ -130,6 +136,8 @@ def detector_options(config: PipelineConfig, name: str) -> dict:
         options["input_width"] = config.detect_width
     if config.auto_download and detector_info(name).source in ("download", "torchvision"):
         options["auto_download"] = True
+    if config.device != "cpu":
+        options["device"] = config.device
     return options
 
 
@@ -143,6 +151,8 @@ class Pipeline:
                  analyzers: dict[str, FrameAnalyzer | Callable] | None = None,
                  controls: list[RegionControl] | None = None):
         self.config = config or PipelineConfig()
+        self.device = self.config.device
+        check_torch_device(self.device)
         self.detectors = detectors if detectors is not None else build_detectors(self.config)
         missing = set(self.config.targets) - set(self.detectors)
         if missing:
@@ -216,17 +226,7 @@ class Pipeline:
             detected = mode is not None
             if detected:
                 dets = self._detect(frame) if mode == "full" else self._detect_roi(frame, self._regions)
-                tracked = self.tracker.update(dets[np.isin(dets.labels, self.config.targets)])
-                self.schedule.detected(index, tracked, mode)
-            else:
-                tracked = self.tracker.update(None)
-            regions = self._select(tracked, detected)
-            self._regions = regions
-            kept: list[dict] = []
-            for control in self.controls:
-                regions, notes = control.select(frame, index, regions)
-                kept += notes
-            analytics = {name: fn(frame, dets if dets is not None else regions) for name, fn in self.analyzers.items()}
+            regions, kept, analytics = self._regions_stage(frame, index, dets, mode)
             out = self.policy.apply(frame, regions)
             for control in self.controls:
                 out = control.cover(out, index)
@@ -235,12 +235,55 @@ class Pipeline:
             return FrameResult(index, out, regions, dets, detected, None, analytics, time.perf_counter() - start,
                                kept)
         except Exception as exc:  # fail closed: this frame leaves fully obscured
-            self.failures += 1
-            log.warning("frame %d withheld (fully obscured): %s", index, exc, exc_info=log.isEnabledFor(logging.DEBUG))
-            self._regions = None
-            self.schedule.reset()  # force a detection on the next frame
+            error = self.withheld(index, exc)
             return FrameResult(index, obscure_frame(_safe_shape(frame)), Detections.empty(), None, detected,
-                               f"{type(exc).__name__}: {exc}", {}, time.perf_counter() - start)
+                               error, {}, time.perf_counter() - start)
+
+    def follow(self, frame: np.ndarray, dets: Detections) -> FrameResult:
+        """The region stage of `process` for a frame whose detections were made elsewhere: the batched
+        device job (anon_core/gpu/video_job.py) detects every frame of a batch at once, then each frame
+        goes through this same tracker, hold, region growth, controls and analyzers.  `frame` is the
+        BGR frame where `needs_pixels`, else any array of the frame's shape (controls such as zones read
+        only the shape).  The result's `frame` is None: the caller obscures `regions` on its device and
+        covers what the controls cover; an exception leaves the caller to withhold the frame."""
+        start = time.perf_counter()
+        index = self.index
+        self.index += 1
+        regions, kept, analytics = self._regions_stage(frame, index, dets, "full")
+        return FrameResult(index, None, regions, dets, True, None, analytics, time.perf_counter() - start, kept)
+
+    @property
+    def needs_pixels(self) -> bool:
+        """Whether a control or analyzer reads the frame's pixels (the consent list embeds faces), so a
+        device job must bring the frame to the host; zones and review edits read only its shape."""
+        return bool(self.analyzers) or any(getattr(c, "needs_pixels", True) for c in self.controls)
+
+    def withheld(self, index: int, exc: Exception) -> str:
+        """Record a frame that failed (it leaves fully obscured) and force a detection on the next one."""
+        self.failures += 1
+        log.warning("frame %d withheld (fully obscured): %s", index, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        self._regions = None
+        self.schedule.reset()
+        return f"{type(exc).__name__}: {exc}"
+
+    def _regions_stage(self, frame: np.ndarray, index: int, dets: Detections | None,
+                       mode: str | None) -> tuple[Detections, list[dict], dict]:
+        """Detections (None: the schedule skipped this frame) -> tracker -> hold and growth -> controls
+        -> analyzers: (regions to anonymize, notes on regions kept visible, analytics).  One code for
+        every device."""
+        if dets is not None:
+            tracked = self.tracker.update(dets[np.isin(dets.labels, self.config.targets)])
+            self.schedule.detected(index, tracked, mode)
+        else:
+            tracked = self.tracker.update(None)
+        regions = self._select(tracked, dets is not None)
+        self._regions = regions
+        kept: list[dict] = []
+        for control in self.controls:
+            regions, notes = control.select(frame, index, regions)
+            kept += notes
+        analytics = {name: fn(frame, dets if dets is not None else regions) for name, fn in self.analyzers.items()}
+        return regions, kept, analytics
 
     def _detect(self, frame: np.ndarray) -> Detections:
         return Detections.concat([det(frame) for det in self.detectors.values()])

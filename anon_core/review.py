@@ -99,6 +99,8 @@ class ReviewControl:
     """The reviewer's edits as a pipeline control (anon_core/controls.py)."""
 
     name = "review"
+    needs_pixels = False  # select() reads only the regions and the frame index
+    covers = False
 
     def __init__(self, edits: ReviewEdits, label: str = "face"):
         self.edits, self.label = edits, label

@@ -112,6 +112,7 @@ class ZoneControl:
     obscures always-zones in `cover`."""
 
     name = "zones"
+    needs_pixels = False  # select() reads only the frame's shape
 
     def __init__(self, zones: list[Zone], anonymizer: RegionAnonymizer | None = None):
         self.zones = list(zones)

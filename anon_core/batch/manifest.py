@@ -28,6 +28,7 @@ def settings_of(args) -> dict:
 
     config = config_from_args(args).to_dict()
     config.pop("auto_download", None)
+    config.pop("device", None)  # in "job" below, as before the pipeline config carried it
     job = {k: getattr(args, k, None) for k in JOB_SETTINGS}
     if job.get("device", "cpu") == "cpu":
         job.pop("batch", None)  # GPU batch size only matters on the GPU path

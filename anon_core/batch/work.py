@@ -86,10 +86,11 @@ class BatchWorker:
         return self._pipeline
 
     def gpu_job(self):
+        """The batched device job over this worker's pipeline (its config carries the device)."""
         if self._gpu is None:
-            from anon_core.cli.gpu_options import gpu_job_from_args
+            from anon_core.gpu.video_job import GpuVideoJob
 
-            self._gpu = gpu_job_from_args(self.args)
+            self._gpu = GpuVideoJob(self.pipeline(), batch=self.args.batch)
             limit_threads(self.spec.threads)  # torch is loaded now
         return self._gpu
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from anon_core.cli.gpu_options import add_device_options, gpu_job_from_args
+from anon_core.cli.gpu_options import add_device_options, video_job
 from anon_core.cli.options import add_control_options, add_output_options, add_pipeline_options, pipeline_from_args
 from anon_core.jobs import (
     JobOptions,
     anonymize_frames,
     anonymize_image,
     anonymize_video,
-    check_complete_file,
     check_video_output,
-    publish_job,
 )
 from anon_core.media import VIDEO_SUFFIXES, EncodeOptions, MediaError
 
@@ -55,24 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if args.job == "image" and args.detect_every != 1:
         args.detect_every = 1
     _check_paths(args)  # refuse bad output paths before loading models
-    if getattr(args, "device", "cpu") != "cpu":
-        gpu = gpu_job_from_args(args)
-
-        def job(src, dst, _pipeline, options):
-            from pathlib import Path
-
-            check_video_output(Path(src), Path(dst))
-            def body(tmp, opts):
-                report = gpu.run(src, tmp, opts)
-                check_complete_file(Path(src), report, opts)  # a truncated input is never silent
-                return report
-
-            return publish_job(Path(src), Path(dst), options, body)
-
-        pipeline = None
-    else:
-        pipeline = pipeline_from_args(args)
-        job = JOBS[args.job][0]
+    pipeline = pipeline_from_args(args)
+    job = video_job(args, pipeline, JOBS[args.job][0])
     encode = EncodeOptions(crf=args.crf, preset=args.preset) if args.job != "image" else None
     options = JobOptions(keep_audio=getattr(args, "keep_audio", False), report_path=args.report,
                          progress=not args.no_progress and args.job != "image", encode=encode,

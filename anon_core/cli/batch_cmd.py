@@ -80,13 +80,11 @@ def config_from_args(args: argparse.Namespace):
 def check_models(args: argparse.Namespace) -> None:
     """Load the models once here: a missing model is one clear error (and downloaded once) instead of a
     failure per file in every worker."""
-    if getattr(args, "device", "cpu") != "cpu":
-        from anon_core.cli.gpu_options import gpu_job_from_args
+    from anon_core.cli.options import config_from_args, pipeline_from_args
 
-        if args.engine == "local":
-            gpu_job_from_args(args)
-    from anon_core.cli.options import pipeline_from_args
-
+    if getattr(args, "device", "cpu") != "cpu" and args.engine != "local":
+        config_from_args(args)  # what the device cannot do is refused here; its GPUs are the workers'
+        return
     pipeline_from_args(args)
 
 

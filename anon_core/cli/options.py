@@ -102,7 +102,7 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
                               strength=getattr(args, "strength", 1.0),
                               detect_width=args.detect_width, auto_download=not args.no_download,
                               zones=tuple(getattr(args, "privacy_zones", ()) or ()),
-                              keep_faces=getattr(args, "keep_faces", None))
+                              keep_faces=getattr(args, "keep_faces", None), device=getattr(args, "device", "cpu"))
     except (ValueError, PolicyError) as exc:
         raise CliError(str(exc)) from None
 
@@ -113,7 +113,7 @@ def pipeline_from_args(args: argparse.Namespace, **kwargs) -> Pipeline:
     config = config_from_args(args)
     try:
         pipeline = Pipeline(config, **kwargs)
-    except ModelUnavailableError as exc:
+    except (ModelUnavailableError, FileNotFoundError) as exc:
         raise CliError(str(exc)) from None
     except ValueError as exc:
         raise CliError(str(exc)) from None

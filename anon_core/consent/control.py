@@ -34,6 +34,8 @@ MIN_FACE_PX = 40  # dlib's embedding is unreliable on smaller faces (its chips a
 
 class ConsentControl:
     name = "consent"
+    needs_pixels = True  # embeds each face: a device job brings the frame to the host (Pipeline.needs_pixels)
+    covers = False  # cover() leaves the frame as it is
 
     def __init__(self, enrolment: Enrolment, embedder: FaceEmbedder | None = None,
                  threshold: float = KEEP_DISTANCE, min_face: int = MIN_FACE_PX):

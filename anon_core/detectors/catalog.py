@@ -99,9 +99,24 @@ def detector_info(name: str) -> DetectorInfo:
     return DETECTORS.info(name)
 
 
-def create_detector(name: str, **options) -> Detector:
-    """Build a detector by registry name; raises ModelUnavailableError with a fix when weights are missing."""
-    return DETECTORS.create(name, **options)
+# The torch ports (anon_core/gpu) serve every device but "cpu"; loaded by name, like the modules above,
+# so listing detectors or running on the CPU never imports torch.
+TORCH_PORTS = "anon_core.gpu.detectors"
+
+
+def create_detector(name: str, device: str = "cpu", **options) -> Detector:
+    """Build a detector by registry name; raises ModelUnavailableError with a fix when weights are missing.
+    device "cpu": onnxruntime (or the model's own runtime); "cuda", "cuda:N" or "cpu-torch": its torch
+    port there (anon_core/devices.py)."""
+    if device == "cpu":
+        return DETECTORS.create(name, **options)
+    from anon_core.devices import check_device, torch_device
+
+    check_device(device)
+    if detector_info(name).source == "torchvision":  # torch models already: they take the device
+        return DETECTORS.create(name, device=torch_device(device), **options)
+    options.pop("auto_download", None)  # the ports read the weight files the CPU detectors use
+    return importlib.import_module(TORCH_PORTS).create_torch_detector(name, device=torch_device(device), **options)
 
 
 def availability(name: str) -> str:

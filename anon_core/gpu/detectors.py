@@ -37,6 +37,10 @@ class _TorchDetector(Detector):
             return [d for f in frames for d in self.detect_batch([f])]
         return [self._detections(out) for out in self.model.detect(frames)]
 
+    def detect_tensor(self, frames) -> list[Detections]:
+        """(B, H, W, 3) BGR uint8 already on the model's device (the video job's batches): no host copy."""
+        return [self._detections(out) for out in self.model.detect(frames)]
+
     def _detections(self, out) -> Detections:
         raise NotImplementedError
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from anon_core.detections import box_iou
-from anon_core.gpu.anonymize import GpuStyle, anonymize_batch
+from anon_core.gpu.anonymize import DeviceRegion, anonymize_batch
 from anon_core.gpu.centerface import TorchCenterFace
 from anon_core.gpu.check_data import DATA
 
@@ -72,7 +72,7 @@ class Engine:
     """Detect + anonymize a pinned (B, H, W, 3) uint8 host batch on the GPU into a pinned output
     buffer that is reused between batches."""
 
-    def __init__(self, model: TorchCenterFace, style: GpuStyle):
+    def __init__(self, model: TorchCenterFace, style: DeviceRegion):
         self.model, self.style = model, style
         self.cuda = model.device.type == "cuda"
         self._out: torch.Tensor | None = None
@@ -99,7 +99,7 @@ class Engine:
 
 def gpu_only(model: TorchCenterFace, frames: np.ndarray, batch: int, seconds: float = 8.0) -> dict:
     """Frames/s of upload + detect + anonymize + download, frames already in (pinned) host memory."""
-    engine = Engine(model, GpuStyle())
+    engine = Engine(model, DeviceRegion())
     reps = np.concatenate([frames] * (batch // len(frames) + 1))[:batch]
     host = engine.pinned(reps.shape)
     host.numpy()[:] = reps

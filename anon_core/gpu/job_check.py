@@ -19,7 +19,7 @@ from pathlib import Path
 import av
 
 from anon_core.gpu.check_data import DATA
-from anon_core.gpu.video_job import GpuJobOptions, GpuVideoJob
+from anon_core.gpu.video_job import GpuVideoJob
 from anon_core.jobs import JobOptions
 
 DEVICE = os.environ.get("ANON_CHECK_DEVICE", "cuda")  # cpu: a dry run of this script on a machine without GPU
@@ -42,6 +42,14 @@ def codec_ceiling(clip: Path, out_dir: Path) -> dict:
     return {"frames": len(planes), "decode_i420_fps": dec, "encode_x264_ultrafast_fps": enc, "av": av.__version__}
 
 
+def _job(batch: int = 16) -> GpuVideoJob:
+    """The product's device job: a Pipeline with the device setting (cpu here means the torch port on the CPU)."""
+    from anon_core.pipeline import Pipeline, PipelineConfig
+
+    device = "cpu-torch" if DEVICE == "cpu" else DEVICE
+    return GpuVideoJob(Pipeline(PipelineConfig(device=device)), batch=batch)
+
+
 def _timed(job: GpuVideoJob, src: Path, dst: Path, options: JobOptions | None = None):
     """(report, wall-clock seconds) of one run."""
     t0 = time.perf_counter()
@@ -54,7 +62,7 @@ def product_runs(clip: Path, warm: Path, out_dir: Path, batches=(16, 32, 16)) ->
     covers the run of the clip only."""
     rows = []
     for batch in batches:
-        job = GpuVideoJob(GpuJobOptions(device=DEVICE, batch=batch))
+        job = _job(batch)
         job.run(warm, out_dir / "warm.mp4")
         report, wall = _timed(job, clip, out_dir / "out.mp4", JobOptions(report_path=out_dir / f"report_b{batch}.json"))
         s = report.summary()
@@ -103,7 +111,7 @@ def tuning(clip: Path, warm: Path, out_dir: Path) -> dict:
         os.environ["ANON_CUDNN_TUNE"] = tune
         row = cli_run(clip, out_dir)
         row.pop("cmd")
-        job = GpuVideoJob(GpuJobOptions(device=DEVICE))
+        job = _job()
         job.run(warm, out_dir / "warm.mp4")
         report, wall = _timed(job, clip, out_dir / "out.mp4")
         row["steady_fps"] = report.frame_count / wall
@@ -114,7 +122,7 @@ def tuning(clip: Path, warm: Path, out_dir: Path) -> dict:
 
 
 def _child(src: str, dst: str, go: str, warm: str) -> int:
-    job = GpuVideoJob(GpuJobOptions(device=DEVICE))
+    job = _job()
     job.run(warm, Path(dst).with_suffix(".warm.mp4"))
     print("ready", flush=True)
     while not Path(go).exists():

@@ -1,20 +1,30 @@
-"""Face anonymization of a video on a CUDA GPU (or torch on the CPU): `anon video --device cuda`.
+"""The pipeline's video job with batched stages on a device: `anon video --device cuda` (or "cpu-torch").
 
     decoder         PyAV -> I420 planes (no colour conversion) -> batches
-    main            pinned upload -> rotate -> BGR view -> CenterFace (torch, fp16) -> hold missed faces
-                    -> obscure the regions in the Y and UV planes -> pinned download
+    main            pinned upload -> rotate -> BGR view -> CenterFace (torch port, fp16 on CUDA), one batch
+                    -> per frame, the pipeline's own region stage (Pipeline.follow: tracker, hold,
+                       region growth, zones / consent list / review, analyzers)
+                    -> obscure the regions in the Y and UV planes with the policy's RegionStyle
+                    -> always-zones -> pinned download
     encoder         PyAV libx264 from the I420 planes
 
+The job is `anon_core.jobs`' video job with its detection and anonymization stages batched on the
+device: same Pipeline (built with PipelineConfig.device), same report, progress, output checks and
+atomic publishing (`anonymize_video_on_device` has anonymize_video's signature).  What the device
+cannot do is refused by anon_core.devices.device_support when the config is made.  Frames reach the
+host only where a control reads pixels (the consent list embeds faces): then the batch's BGR view
+is downloaded once.
+
 Decoder and encoder are threads (PyAV and x264 work outside the GIL; the GIL switch interval is
-shortened during a job so they get their turns promptly).  Measured on an H200 (device_check): one
-1920x1080 file at 354 frames/s.  Running them as separate processes over shared memory was tried
-and measured slower there (65 frames/s), so it was dropped.  Every batch has the configured size
-(the last one is padded on the device), so cuDNN tunes its kernels once per resolution.
+shortened during a job so they get their turns promptly).  Measured on an H200 (device_check) before
+the region stage was shared with the CPU pipeline: one 1920x1080 file at 354 frames/s; not re-measured
+since.  Running decoder and encoder as separate processes over shared memory was tried and measured
+slower there (65 frames/s), so it was dropped.  Every batch has the configured size (the last one is
+padded on the device), so cuDNN tunes its kernels once per resolution.
 
 Frames stay YUV end to end, so the CPU never converts colours and pixels outside anonymized
 regions come out as decoded.  Fail closed: a batch whose device step fails leaves as uniform grey
-frames, listed in the report.  The CPU pipeline (`anon_core.pipeline`) stays the reference: it has
-every detector, tracker and policy; this path is the face/CenterFace subset built for throughput.
+frames, listed in the report.
 """
 
 from __future__ import annotations
@@ -25,71 +35,28 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from anon_core.detections import Detections, box_iou
-from anon_core.detectors.catalog import detector_info
-from anon_core.gpu.anonymize import GpuStyle, obscure_planes
-from anon_core.gpu.centerface import TorchCenterFace
-from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK, i420_to_bgr, join_i420, rotate_planes, split_i420
-from anon_core.gpu.zones import GpuZones
-from anon_core.jobs import JobOptions, ProgressSink, check_video_output, finish_report
+from anon_core.detections import Detections
+from anon_core.devices import on_device
+from anon_core.gpu.anonymize import DeviceRegion, obscure_planes
+from anon_core.gpu.yuv import i420_to_bgr, join_i420, rotate_planes, split_i420, yuv_fill
+from anon_core.gpu.zones import DeviceZones
+from anon_core.jobs import JobOptions, ProgressSink, check_complete_file, check_video_output, finish_report, publish_job
 from anon_core.media import MediaError, VideoWriter
 from anon_core.media.video import VideoReader
-from anon_core.pipeline import FrameResult
+from anon_core.pipeline import FrameResult, Pipeline
 from anon_core.prefetch import WriteBehind, read_ahead
 from anon_core.report import Report, file_entry
+from anon_core.zones import ZoneControl
 
 log = logging.getLogger(__name__)
 RING = 5  # pinned buffers per direction: 2 queued + 1 filling + 1 in use + 1 spare
 MAX_BATCH_BYTES = 128 << 20
 SWITCH_INTERVAL = 0.0005  # s; short GIL turns keep the decode and encode threads fed
-
-
-@dataclass
-class GpuJobOptions:
-    device: str | None = None  # "cuda" (default when a GPU is present) or "cpu"
-    batch: int = 16
-    input_width: int | None = 1280  # detector input width (like the CPU path's --detect-width)
-    threshold: float | None = None  # None: CenterFace's catalog default, as on the CPU path
-    hold: int = 8  # frames a face the detector missed stays obscured at its last box
-    style: GpuStyle = field(default_factory=lambda: GpuStyle(padding=0.3))
-    zones: tuple = ()  # anon_core.zones.Zone: always-zones obscured, never-zones left (anon_core/gpu/zones.py)
-    # cuDNN benchmark mode: faster kernels once tuned, at a one-off cost per resolution and process
-    cudnn_tune: bool = field(default_factory=lambda: os.environ.get("ANON_CUDNN_TUNE", "1") != "0")
-
-    def __post_init__(self):
-        if self.batch < 1:
-            raise ValueError("batch must be >= 1")
-        if self.hold < 0:
-            raise ValueError("hold must be >= 0")
-
-
-
-class FaceHold:
-    """Keeps a face the detector missed obscured at its last box for up to `frames` frames."""
-
-    def __init__(self, frames: int):
-        self.frames = frames
-        self.boxes = np.zeros((0, 4), np.float32)
-        self.age = np.zeros(0, int)
-
-    def update(self, boxes: np.ndarray, scores: np.ndarray) -> Detections:
-        held, age = self.boxes, self.age + 1
-        if len(held) and len(boxes):
-            fresh = box_iou(held, boxes).max(1) <= 0.0  # overlapping a detection: it was seen again
-            held, age = held[fresh], age[fresh]
-        ok = age <= self.frames
-        held, age = held[ok], age[ok]
-        self.boxes = np.concatenate([boxes, held]).astype(np.float32)
-        self.age = np.concatenate([np.zeros(len(boxes), int), age])
-        origin = ["detected"] * len(boxes) + ["held"] * len(held)
-        return Detections(self.boxes, np.concatenate([scores, np.zeros(len(held), np.float32)]), "face",
-                          origin=np.array(origin, str))
 
 
 class _Ring:
@@ -153,31 +120,41 @@ class _ShortGilTurns:
 
 
 class GpuVideoJob:
-    """One loaded model for many files: `GpuVideoJob(GpuJobOptions(device="cuda")).run(src, dst)`."""
+    """One pipeline (models loaded once) for many files: `GpuVideoJob(Pipeline(PipelineConfig(device="cuda")))
+    .run(src, dst)`.  The pipeline's state (tracker, controls) is reset at the start of every file."""
 
-    def __init__(self, options: GpuJobOptions | None = None, model: TorchCenterFace | None = None):
-        self.options = options or GpuJobOptions()
-        o = self.options
-        threshold = detector_info("centerface").default_threshold if o.threshold is None else o.threshold
-        self.model = model or TorchCenterFace(device=o.device, input_width=o.input_width, threshold=threshold)
+    def __init__(self, pipeline: Pipeline, batch: int = 16, cudnn_tune: bool | None = None):
+        if not on_device(pipeline.config):
+            raise ValueError("the device job needs a pipeline built with a device (PipelineConfig.device)")
+        if batch < 1:
+            raise ValueError("batch must be >= 1")
+        self.pipeline = pipeline
+        self.detector = pipeline.detectors["face"]
+        if not hasattr(self.detector, "detect_tensor"):
+            raise ValueError(f"{self.detector.info.name} has no batched torch port for the device job")
+        self.model = self.detector.model
+        self.region = DeviceRegion.of(pipeline.policy.anonymizers["face"])
+        self.fill = yuv_fill(self.region.style.colour)
+        zones = [c for c in pipeline.controls if isinstance(c, ZoneControl)]
+        covering = [c.name for c in pipeline.controls if not isinstance(c, ZoneControl) and getattr(c, "covers", True)]
+        if covering:
+            raise ValueError(f"controls {covering} draw on the frame; the device job cannot run them "
+                             "(use --device cpu)")
+        self.zones = DeviceZones(zones[0]) if zones else None
         self.pin = self.model.device.type == "cuda"
-        self._batch = o.batch
+        self.batch = self._batch = batch
+        # cuDNN benchmark mode: faster kernels once tuned, at a one-off cost per resolution and process
+        self.cudnn_tune = os.environ.get("ANON_CUDNN_TUNE", "1") != "0" if cudnn_tune is None else cudnn_tune
         if self.pin:  # tuned once per resolution (batches all have one size)
-            torch.backends.cudnn.benchmark = o.cudnn_tune
+            torch.backends.cudnn.benchmark = self.cudnn_tune
         self._out_ring: _Ring | None = None
-        self.zones = GpuZones(list(o.zones), o.style) if o.zones else None
-        self._kept: list[list] = []  # per frame of the last device step: regions left visible by a never-zone
         self.timing: dict = {}  # where the main thread's time went in the last run (seconds)
 
     def describe(self) -> dict:
-        o = self.options
-        return {"engine": "gpu-i420", "device": str(self.model.device),
-                "gpu": torch.cuda.get_device_name(self.model.device) if self.pin else None,
-                "detector": {"name": "centerface", "backend": "torch", "fp16": self.model.half,
-                             "input_width": self.model.input_width, "threshold": self.model.threshold,
-                             "weights": str(self.model.path)},
-                "anonymizer": o.style.to_dict(), "batch": o.batch, "hold_frames": o.hold,
-                "cudnn_tune": o.cudnn_tune} | ({"controls": {"zones": self.zones.describe()}} if self.zones else {})
+        return self.pipeline.describe() | {
+            "engine": "gpu-i420", "device": str(self.model.device),
+            "gpu": torch.cuda.get_device_name(self.model.device) if self.pin else None,
+            "anonymizer": self.region.describe(), "batch": self.batch, "cudnn_tune": self.cudnn_tune}
 
     def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
         job = job or JobOptions()
@@ -190,12 +167,17 @@ class GpuVideoJob:
         report = Report("video", input=file_entry(src, info=info.to_dict()), pipeline=self.describe())
         audio = src if job.keep_audio and info.has_audio else None
         progress = ProgressSink(job.progress, info.frame_count, dst.name)
-        shape, batch = _plane_shape(info), self.options.batch
+        shape, batch = _plane_shape(info), self.batch
         batch = self._batch = max(1, min(batch, MAX_BATCH_BYTES // (shape[0] * shape[1])))
         start = time.perf_counter()
+        if job.overlay is not None:
+            raise ValueError("overlays draw on numpy frames; run them with --device cpu")
+        self.pipeline.reset()
         try:
-            with _ShortGilTurns(), VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
-                self._with_threads(reader, writer, batch, report, progress)
+            with _ShortGilTurns(), self.pipeline.analyzing(job.analyzers), \
+                    VideoWriter(dst, info.fps, audio_from=audio, options=job.encode) as writer:
+                self._with_threads(reader, writer, batch, report, progress, job)
+                report.analytics = self.pipeline.analytics_summary()
         finally:
             progress.close()
             reader.close()
@@ -203,36 +185,37 @@ class GpuVideoJob:
         return finish_report(report, dst, job, has_audio=info.has_audio)
 
     def _with_threads(self, reader: VideoReader, writer: VideoWriter, batch: int, report: Report,
-                      progress: ProgressSink) -> None:
+                      progress: ProgressSink, job: JobOptions) -> None:
         batches = read_ahead(_batches(reader.timed_i420(), batch, self.pin), depth=2)
         sink = WriteBehind(lambda out, times: [writer.write_i420(f, t) for f, t in zip(out.numpy(), times)],
                            depth=2)
         try:
-            self._loop(batches, sink.put, reader.info.rotation, report, progress)
+            self._loop(batches, sink.put, reader.info.rotation, report, progress, job)
         finally:
             batches.close()
             sink.close()
 
-    def _loop(self, batches, put, rotation: int, report: Report, progress: ProgressSink) -> None:
+    def _loop(self, batches, put, rotation: int, report: Report, progress: ProgressSink, job: JobOptions) -> None:
         """Device step per batch (grey frames if it fails), report entries, hand-off to the encoder."""
-        hold = FaceHold(self.options.hold)
         clock = self.timing = {"wait_decode_s": 0.0, "device_s": 0.0, "wait_encode_s": 0.0, "batches": 0}
         t = time.perf_counter()
         for host, times in batches:
-            index = report.frame_count
+            index = self.pipeline.index
             clock["wait_decode_s"] += time.perf_counter() - t
             t = time.perf_counter()
             try:
-                out, regions = self._device_step(host, rotation, hold)
-                error = None
+                out, results = self._device_step(host, rotation)
             except Exception as exc:  # fail closed: the whole batch leaves grey
-                log.warning("device step failed on frames %d-%d: %s", index, index + len(times) - 1, exc)
+                error = self.pipeline.withheld(index, exc)
+                self.pipeline.index = index + len(times)  # the frames the batch did not follow to the end
                 out = self._output(host.shape[0], self._rotated_shape(host, rotation))
                 out.fill_(128)
-                regions, error = [Detections.empty()] * len(times), f"{type(exc).__name__}: {exc}"
-            kept = self._kept if error is None and len(self._kept) == len(regions) else [[]] * len(regions)
-            for k, r in enumerate(regions):
-                report.add(FrameResult(index + k, None, r, None, detected=error is None, error=error, kept=kept[k]))
+                results = [FrameResult(index + k, None, Detections.empty(), None, False, error)
+                           for k in range(len(times))]
+            for r in results:
+                report.add(r)
+                if job.on_frame is not None:
+                    job.on_frame(r)
             clock["device_s"] += time.perf_counter() - t
             t = time.perf_counter()
             put(out, times)
@@ -254,22 +237,24 @@ class GpuVideoJob:
         return self._out_ring.take()[:n]
 
     @torch.inference_mode()
-    def _device_step(self, host: torch.Tensor, rotation: int, hold: FaceHold):
+    def _device_step(self, host: torch.Tensor, rotation: int) -> tuple[torch.Tensor, list[FrameResult]]:
         dev, n = self.model.device, len(host)
         frames = host.to(dev, non_blocking=True)
         if n < self._batch:  # keep one shape per video: no new cuDNN tuning for the last batch
             frames = torch.cat([frames, frames[-1:].expand(self._batch - n, *frames.shape[1:])])
         y, uv = rotate_planes(*split_i420(frames), rotation)
-        dets = self.model.detect(i420_to_bgr(y, uv))[:n]  # waits for the device: boxes come to the host
+        bgr = i420_to_bgr(y, uv)
+        dets = self.detector.detect_tensor(bgr)[:n]  # waits for the device: boxes come to the host
         y, uv = y[:n], uv[:n]
-        regions = [hold.update(boxes, scores) for boxes, scores, _ in dets]
-        self._kept = [[] for _ in regions]
-        if self.zones is not None:
-            regions, self._kept = self.zones.select(regions, y.shape[2], y.shape[3])
-        boxes = [r.xyxy for r in regions]
-        style = self.options.style
-        y = obscure_planes(y, boxes, style, fill=(Y_BLACK,))
-        uv = obscure_planes(uv, [b / 2 for b in boxes], style, fill=(UV_NEUTRAL, UV_NEUTRAL))
+        h, w = y.shape[2:]
+        # the BGR frames come to the host only for a control that reads pixels (the consent list)
+        pixels = bgr[:n].cpu().numpy() if self.pipeline.needs_pixels else None
+        shape_only = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (h, w, 3))
+        results = [self.pipeline.follow(shape_only if pixels is None else pixels[k], d) for k, d in enumerate(dets)]
+        boxes = [r.regions.xyxy for r in results]
+        fy, fu, fv = self.fill
+        y = obscure_planes(y, boxes, self.region, fill=(fy,))
+        uv = obscure_planes(uv, [b / 2 for b in boxes], self.region, fill=(fu, fv))
         if self.zones is not None:
             y, uv = self.zones.cover(y, uv)
         planes = join_i420(y, uv)
@@ -277,4 +262,20 @@ class GpuVideoJob:
         out.copy_(planes, non_blocking=self.pin)
         if self.pin:
             torch.cuda.current_stream(dev).synchronize()
-        return out, regions
+        return out, results
+
+
+def anonymize_video_on_device(src: str | Path, dst: str | Path, pipeline: Pipeline, options: JobOptions | None = None,
+                              batch: int = 16) -> Report:
+    """anonymize_video for a pipeline with a device: same checks, report and atomic publishing."""
+    options = options or JobOptions()
+    src, dst = Path(src), Path(dst)
+    check_video_output(src, dst)
+    job = GpuVideoJob(pipeline, batch)
+
+    def body(tmp: Path, opts: JobOptions) -> Report:
+        report = job.run(src, tmp, opts)
+        check_complete_file(src, report, opts)  # a truncated input is never silent
+        return report
+
+    return publish_job(src, dst, options, body)

@@ -14,6 +14,13 @@ import torch
 Y_BLACK, UV_NEUTRAL = 16.0, 128.0
 
 
+def yuv_fill(colour: tuple[int, int, int]) -> tuple[float, float, float]:
+    """A BGR fill colour (RegionStyle.colour) as limited-range BT.601 Y, U, V (the inverse of i420_to_bgr)."""
+    b, g, r = (c / 255.0 for c in colour)
+    return (16 + 65.481 * r + 128.553 * g + 24.966 * b, 128 - 37.797 * r - 74.203 * g + 112.0 * b,
+            128 + 112.0 * r - 93.786 * g - 18.214 * b)
+
+
 def split_i420(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, H*3/2, W) uint8 -> Y (B, 1, H, W) and UV (B, 2, H/2, W/2) (views where possible)."""
     b, rows, w = batch.shape

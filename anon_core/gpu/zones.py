@@ -1,9 +1,10 @@
-"""Zones on the GPU path (`anon video --device cuda --zone ...`), same rules as anon_core/zones.py.
+"""Zones on the device job (`anon video --device cuda --zone ...`): the pipeline's own ZoneControl.
 
-Never-zones drop detected boxes on the host (the boxes are there anyway); always-zones are obscured
-on the device after the faces: the zone's bounding box is obscured in the Y and UV planes with the
-job's method, and only the polygon's pixels take the obscured values (polygon masks at full and half
-resolution, made once per frame size).
+Never-zones drop regions in `ZoneControl.select`, run by the shared region stage (Pipeline.follow) as
+on the CPU; always-zones are obscured here, on the device, after the faces: the zone's bounding box is
+obscured in the Y and UV planes with the control's anonymizer (its method and strength over the exact
+box, as ZoneControl.cover does), and only the polygon's pixels take the obscured values (polygon masks
+at full and half resolution, made once per frame size).
 """
 
 from __future__ import annotations
@@ -11,27 +12,16 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from anon_core.detections import Detections
-from anon_core.gpu.anonymize import GpuStyle, obscure_planes
-from anon_core.gpu.yuv import UV_NEUTRAL, Y_BLACK
-from anon_core.zones import Zone, ZoneControl
+from anon_core.gpu.anonymize import DeviceRegion, obscure_planes
+from anon_core.gpu.yuv import yuv_fill
+from anon_core.zones import ZoneControl
 
 
-class GpuZones:
-    def __init__(self, zones: list[Zone], style: GpuStyle):
-        self.control = ZoneControl(zones)
-        self.style = GpuStyle(style.method, "box", padding=0.0, strength=style.strength)
+class DeviceZones:
+    def __init__(self, control: ZoneControl):
+        self.control = control
+        self.region = DeviceRegion.of(control.anonymizer).whole_box()
         self._masks: dict = {}
-
-    def describe(self) -> dict:
-        return self.control.describe() | {"anonymizer": self.style.to_dict()}
-
-    def select(self, regions: list[Detections], height: int, width: int) -> tuple[list[Detections], list[list]]:
-        """Per frame: the regions left to anonymize, and notes on those kept by a never-zone."""
-        blank = np.zeros((1, 1, 3), np.uint8)
-        frame = np.broadcast_to(blank, (height, width, 3))  # ZoneControl only reads the frame's shape
-        out = [self.control.select(frame, 0, r) for r in regions]
-        return [r for r, _ in out], [n for _, n in out]
 
     def cover(self, y: torch.Tensor, uv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.control.always:
@@ -48,6 +38,7 @@ class GpuZones:
         box, mask_y, mask_uv = self._masks[key]
         if box is None:
             return y, uv
-        zy = obscure_planes(y, [box] * n, self.style, fill=(Y_BLACK,))
-        zuv = obscure_planes(uv, [box / 2] * n, self.style, fill=(UV_NEUTRAL, UV_NEUTRAL))
+        fy, fu, fv = yuv_fill(self.region.style.colour)
+        zy = obscure_planes(y, [box] * n, self.region, fill=(fy,))
+        zuv = obscure_planes(uv, [box / 2] * n, self.region, fill=(fu, fv))
         return torch.where(mask_y, zy, y), torch.where(mask_uv, zuv, uv)

@@ -174,21 +174,15 @@ def test_memory_stays_bounded_on_long_videos(tmp_path):
     assert len(json.loads((tmp_path / "r.json").read_text())["frames"]) == 400
 
 
-def test_video_device_cuda_runs_the_gpu_job(face_clip, tmp_path, monkeypatch):
-    """The CLI wiring of --device cuda, with the torch job forced onto the CPU (no GPU here)."""
-    import torch
-
-    import anon_core.gpu.video_job as video_job
-
-    real = video_job.TorchCenterFace
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(video_job, "TorchCenterFace", lambda **kw: real(**(kw | {"device": "cpu"})))
+def test_video_device_runs_the_batched_device_job(face_clip, tmp_path):
+    """The CLI wiring of --device: cpu-torch is the GPU path's code (torch port, I420 batches) on the CPU."""
     out, report = tmp_path / "anon.mp4", tmp_path / "report.json"
-    rc = main(["video", str(face_clip), "-o", str(out), "--report", str(report), "--device", "cuda", "--batch", "4",
-               "--method", "pixelate", "--no-progress"])
+    rc = main(["video", str(face_clip), "-o", str(out), "--report", str(report), "--device", "cpu-torch",
+               "--batch", "4", "--method", "pixelate", "--no-progress"])
     assert rc == 0 and probe(out).frame_count == 20
     doc = json.loads(report.read_text())
     assert doc["pipeline"]["engine"] == "gpu-i420" and doc["pipeline"]["anonymizer"]["method"] == "pixelate"
+    assert doc["pipeline"]["config"]["device"] == "cpu-torch"
     assert sum(len(f["regions"]) > 0 for f in doc["frames"]) >= 18
 
 
@@ -199,7 +193,8 @@ def test_video_device_cuda_runs_the_gpu_job(face_clip, tmp_path, monkeypatch):
 ])
 def test_video_device_cuda_says_what_to_change(face_clip, tmp_path, capsys, extra, message):
     rc = main(["video", str(face_clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", *extra])
-    assert rc == 2 and message in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and message in err and len(err.splitlines()) == 1
     assert not (tmp_path / "o.mp4").exists()
 
 

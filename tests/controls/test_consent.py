@@ -115,6 +115,25 @@ def test_enrolled_person_stays_visible_everyone_else_is_anonymized(consent_dir, 
     assert "embedding\": [" not in text and len(text) < 200_000  # no embeddings, no photos
 
 
+def test_consent_list_on_the_device_path(consent_dir, tmp_path):
+    """--keep-faces on the batched device job (--device cpu-torch: the torch port on the CPU, as on a GPU):
+    the same consent control decides, on the frames the job brings to the host for it."""
+    n = 8
+    frames = scene([LOOK_ALIKE, ENROLLED, OTHER], frames=n)
+    clip = write_clip(tmp_path / "scene.mp4", frames)
+    out, rep = tmp_path / "anon.mp4", tmp_path / "r.json"
+    rc = main(["video", str(clip), "-o", str(out), "--keep-faces", str(consent_dir), "--report", str(rep),
+               "--detect-width", "640", "--no-progress", "--device", "cpu-torch", "--batch", "4"])
+    assert rc == 0
+    ncc = nccs_by_identity(clip, out, frames)
+    assert min(ncc[ENROLLED]) > LEAK_NCC, ncc[ENROLLED]  # recognisable on every frame
+    assert max(ncc[LOOK_ALIKE]) < LEAK_NCC and max(ncc[OTHER]) < LEAK_NCC
+    data = json.loads(rep.read_text())
+    assert data["pipeline"]["engine"] == "gpu-i420" and "consent" in data["pipeline"]["controls"]
+    tracks = data["kept_tracks"]
+    assert {t["person"] for t in tracks} == {ENROLLED} and sum(t["frames"] for t in tracks) == n
+
+
 def test_a_track_that_turns_into_someone_else_is_anonymized_again(tmp_path):
     """Both P001 and P002 consent, but the track that showed P001 shows P002 from frame 6 on (same place,
     same track): one confident match does not carry over to another face, the track is revoked."""

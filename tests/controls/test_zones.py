@@ -118,21 +118,13 @@ def test_bad_zone_is_one_line_and_exit_2(dlib_faces, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "zone" in err and not out.exists()
 
 
-def test_gpu_path_refuses_the_consent_list_in_one_line(tmp_path, capsys):
-    clip = tmp_path / "in.mp4"
-    clip.write_bytes(b"")
-    rc = main(["video", str(clip), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", "--keep-faces", str(tmp_path)])
-    err = capsys.readouterr().err.strip()
-    assert rc == 2 and len(err.splitlines()) == 1 and "--keep-faces" in err
-
-
 def test_gpu_path_zones_with_cpu_torch(dlib_faces, tmp_path):
-    """GpuVideoJob (torch on the CPU) on a 6-frame clip of a real photo: an always-zone over the left
+    """The device job (torch on the CPU) on a 6-frame clip of a real photo: an always-zone over the left
     15 % is obscured on every frame; the 3 faces inside a never-zone over the right half stay as they
     were, the 4 on the left are anonymized; the report lists the never-zone."""
     pytest.importorskip("torch")
     from anon_core.detectors import create_detector
-    from anon_core.gpu.video_job import GpuJobOptions, GpuVideoJob
+    from anon_core.gpu.video_job import GpuVideoJob
     from anon_core.jobs import JobOptions
     from anon_core.media import VideoReader, VideoWriter
     from anon_core.metrics.leak import LEAK_NCC, detail_nccs
@@ -147,8 +139,8 @@ def test_gpu_path_zones_with_cpu_torch(dlib_faces, tmp_path):
     faces = create_detector("centerface", threshold=0.4)(raw).xyxy  # confident faces (default 0.1 adds candidates)
     right, left = faces[faces[:, 0] >= 250], faces[faces[:, 2] <= 250]
     assert len(right) == 3 and len(left) == 4
-    zones = (parse_zone("always=0,0,0.15,0,0.15,1,0,1"), parse_zone("never=0.5,0,1,0,1,1,0.5,1"))
-    job = GpuVideoJob(GpuJobOptions(device="cpu", batch=4, input_width=640, zones=zones))
+    zones = ("always=0,0,0.15,0,0.15,1,0,1", "never=0.5,0,1,0,1,1,0.5,1")
+    job = GpuVideoJob(Pipeline(PipelineConfig(device="cpu-torch", detect_width=640, zones=zones)), batch=4)
     out, rep = tmp_path / "gpu.mp4", tmp_path / "gpu.json"
     job.run(clip, out, JobOptions(report_path=rep))
     zone_box = (0, 0, 0.15 * 500 - 2, 374)

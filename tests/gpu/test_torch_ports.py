@@ -8,9 +8,10 @@ import pytest
 import torch
 from conftest import load_person_image
 
+from anon_core.anonymize.regions import RegionStyle
 from anon_core.detections import box_iou
 from anon_core.detectors.centerface import CenterFace, _session
-from anon_core.gpu.anonymize import GpuStyle, anonymize_batch
+from anon_core.gpu.anonymize import DeviceRegion, anonymize_batch
 from anon_core.gpu.centerface import find_centerface_onnx
 from anon_core.gpu.detectors import TorchCenterFaceDetector
 from anon_core.gpu.onnx_torch import OnnxModule, UnsupportedOnnxError, load
@@ -65,13 +66,13 @@ def test_anonymize_batch_changes_only_the_regions(faces_frame):
     frames = torch.from_numpy(np.stack([faces_frame, faces_frame]))
     before = frames.clone()
     box = np.array([[200, 50, 400, 300]], np.float32)
-    out = anonymize_batch(frames, [box, np.zeros((0, 4))], GpuStyle("fill", "box", padding=0.0)).numpy()
+    out = anonymize_batch(frames, [box, np.zeros((0, 4))], DeviceRegion("fill", RegionStyle("box", 0.0))).numpy()
     assert torch.equal(frames, before)  # input untouched
     assert (out[0, 50:300, 200:400] == 0).all()
     out[0, 50:300, 200:400] = faces_frame[50:300, 200:400]
     np.testing.assert_array_equal(out[0], faces_frame)
     np.testing.assert_array_equal(out[1], faces_frame)
-    blurred = anonymize_batch(frames, [box, box], GpuStyle("blur", "ellipse")).numpy()
+    blurred = anonymize_batch(frames, [box, box], DeviceRegion("blur", RegionStyle("ellipse"))).numpy()
     roi = blurred[0, 80:270, 240:360].astype(float)
     assert np.abs(np.diff(roi, axis=1)).mean() < 0.5 * np.abs(np.diff(faces_frame[80:270, 240:360].astype(float),
                                                                          axis=1)).mean()

@@ -10,19 +10,21 @@ import torch
 from conftest import facial_detail as detail
 from media_factory import make_clip, marker_frame, with_rotation
 
+from anon_core.anonymize.regions import RegionStyle
 from anon_core.detections import Detections
-from anon_core.gpu.anonymize import GpuStyle, obscure_planes
-from anon_core.gpu.video_job import FaceHold, GpuJobOptions, GpuVideoJob
+from anon_core.gpu.anonymize import DeviceRegion, obscure_planes
+from anon_core.gpu.video_job import GpuVideoJob
 from anon_core.gpu.yuv import split_i420
 from anon_core.jobs import JobOptions
 from anon_core.media import MediaError, VideoReader
 from anon_core.metrics import covered_recall, region_mask
+from anon_core.pipeline import Pipeline, PipelineConfig
 from anon_core.synth import ensure_sample, load_faces
 
 
 @pytest.fixture(scope="module")
 def job():
-    return GpuVideoJob(GpuJobOptions(device="cpu", batch=8))
+    return GpuVideoJob(Pipeline(PipelineConfig(device="cpu-torch")), batch=8)
 
 
 @pytest.fixture(scope="module")
@@ -68,30 +70,29 @@ def test_frames_timestamps_and_report_match_the_input(webcam, webcam_out):
         assert (a.info.width, a.info.height) == (b.info.width, b.info.height)
     np.testing.assert_allclose(ta, tb, atol=1e-3)
     doc = json.loads(out.with_suffix(".json").read_text())
-    assert doc["pipeline"]["engine"] == "gpu-i420" and doc["pipeline"]["detector"]["backend"] == "torch"
+    assert doc["pipeline"]["engine"] == "gpu-i420" and doc["pipeline"]["detectors"]["face"]["backend"] == "torch"
     assert doc["output"]["sha256"] and len(doc["frames"]) == 30
 
 
-@pytest.mark.parametrize("style", [GpuStyle("blur", "ellipse"), GpuStyle("pixelate", "box"),
-                                   GpuStyle("fill", "ellipse")], ids=lambda s: f"{s.method}-{s.shape}")
-def test_device_step_changes_only_the_regions(job, webcam, style):
+@pytest.mark.parametrize("method, shape", [("blur", "ellipse"), ("pixelate", "box"), ("fill", "ellipse")])
+def test_device_step_changes_only_the_regions(webcam, method, shape):
     with VideoReader(webcam.video) as r:
         planes = [p for _, (_, p) in zip(range(4), r.timed_i420())]
     host = torch.from_numpy(np.stack(planes))
-    job.options.style, saved = style, job.options.style
-    try:
-        out, regions = job._device_step(host, 0, FaceHold(0))
-    finally:
-        job.options.style = saved
+    pipeline = Pipeline(PipelineConfig(device="cpu-torch", method=method, shape=shape, detect_width=640))
+    job = GpuVideoJob(pipeline, batch=4)
+    assert (job.region.method, job.region.style.shape, job.region.style.padding) == (method, shape, 0.3)
+    out, results = job._device_step(host, 0)
     out = out.numpy()
     h = host.shape[1] * 2 // 3
     for k in range(4):
-        assert len(regions[k]) >= 1
+        regions = results[k].regions
+        assert len(regions) >= 1 and results[k].index == k
         changed = out[k, :h] != planes[k][:h]
-        inside = region_mask(regions[k], (h, host.shape[2]), "box", style.padding + 0.01)
+        inside = region_mask(regions, (h, host.shape[2]), "box", job.region.style.padding + 0.01)
         assert changed.any() and not changed[~inside].any()  # Y plane bit-identical outside the regions
-        if style.method == "fill":
-            x1, y1, x2, y2 = regions[k].xyxy[0].round().astype(int)
+        if method == "fill":
+            x1, y1, x2, y2 = regions.xyxy[0].round().astype(int)
             cy, cx = (y1 + y2) // 2, (x1 + x2) // 2
             y, uv = split_i420(torch.from_numpy(out[k : k + 1]))
             assert y[0, 0, cy, cx] == 16 and (uv[0, :, cy // 2, cx // 2] == 128).all()  # limited-range black
@@ -102,22 +103,18 @@ def test_chunked_windows_give_the_same_result(monkeypatch):
     planes = torch.from_numpy(rng.integers(0, 256, (2, 3, 120, 160), np.uint8))
     boxes = [np.array([[10, 10, 60, 70], [40, 30, 150, 110], [0, 0, 20, 20]], np.float32),
              np.array([[100, 50, 159, 119]], np.float32)]
-    whole = obscure_planes(planes, boxes, GpuStyle("blur", "ellipse"))
+    whole = obscure_planes(planes, boxes, DeviceRegion("blur", RegionStyle("ellipse")))
     monkeypatch.setattr("anon_core.gpu.anonymize.WINDOW_ELEMENTS", 500)
-    chunked = obscure_planes(planes, boxes, GpuStyle("blur", "ellipse"))
+    chunked = obscure_planes(planes, boxes, DeviceRegion("blur", RegionStyle("ellipse")))
     assert torch.equal(whole, chunked) and not torch.equal(whole, planes)
 
 
-def test_face_hold_keeps_a_missed_face_for_k_frames():
-    hold = FaceHold(2)
-    box, none = np.array([[10, 10, 50, 50]], np.float32), np.zeros((0, 4), np.float32)
-    assert list(hold.update(box, np.ones(1, np.float32)).origin) == ["detected"]
-    assert list(hold.update(none, np.zeros(0, np.float32)).origin) == ["held"]
-    assert list(hold.update(none, np.zeros(0, np.float32)).origin) == ["held"]
-    assert len(hold.update(none, np.zeros(0, np.float32))) == 0  # gone after 2 missed frames
-    hold.update(box, np.ones(1, np.float32))
-    moved = box + 5
-    assert list(hold.update(moved, np.ones(1, np.float32)).origin) == ["detected"]  # seen again: not doubled
+def test_the_device_anonymizer_takes_the_policy_settings_and_their_floors():
+    """Strength, padding and shape come from the policy's RegionStyle (one place for the floors)."""
+    strong = GpuVideoJob(Pipeline(PipelineConfig(device="cpu-torch", method="pixelate", strength=2.0, padding=0.5)))
+    assert (strong.region.cells, strong.region.style.padding) == (4, 0.5)  # 8 blocks / strength 2
+    with pytest.raises(ValueError, match="below its floor"):
+        Pipeline(PipelineConfig(device="cpu-torch", method="pixelate", strength=0.5))
 
 
 def test_rotation_metadata_is_applied(job, tmp_path):

@@ -96,16 +96,10 @@ def test_onnxruntime_leaves_nothing_in_the_temp_folder(tmp_path):
     assert sorted(p.name for p in tmpdir.iterdir()) == []
 
 
-def test_truncated_video_on_the_gpu_path_is_not_silent(truncated, tmp_path, monkeypatch, capsys):
-    """`--device cuda` reads the video itself: the same completeness rule applies (torch on the CPU here)."""
-    import torch
-
-    import anon_core.gpu.video_job as video_job
-
-    real = video_job.TorchCenterFace
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(video_job, "TorchCenterFace", lambda **kw: real(**(kw | {"device": "cpu"})))
-    rc = main(["video", str(truncated), "-o", str(tmp_path / "o.mp4"), "--device", "cuda", "--no-progress"])
+def test_truncated_video_on_the_gpu_path_is_not_silent(truncated, tmp_path, capsys):
+    """The device job (`--device cuda`; cpu-torch runs its code on the CPU) reads the video itself: the
+    same completeness rule applies."""
+    rc = main(["video", str(truncated), "-o", str(tmp_path / "o.mp4"), "--device", "cpu-torch", "--no-progress"])
     lines = error_lines(capsys.readouterr().err)
     assert rc == 2 and len(lines) == 1 and f"of {FRAMES} frames" in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4"]
