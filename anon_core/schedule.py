@@ -107,8 +107,12 @@ class DetectionSchedule:
     def _thumbnail(self, frame: np.ndarray) -> np.ndarray:
         h, w = frame.shape[:2]
         th = max(1, round(h * MOTION_SIDE / w))
-        step = max(1, w // (MOTION_SIDE * 4))  # subsample first: INTER_AREA on a full 4K frame is costly
-        small = cv2.resize(frame[::step, ::step], (MOTION_SIDE, th), interpolation=cv2.INTER_AREA)
+        small = frame
+        # Halve first: OpenCV's INTER_AREA has a fast path for exact halvings (720p: 0.15 ms, where a
+        # strided frame[::2, ::2] copy took 1.3 ms and the whole thumbnail 1.7 ms; now 0.5 ms).
+        while small.shape[1] >= MOTION_SIDE * 4:
+            small = cv2.resize(small, (small.shape[1] // 2, small.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        small = cv2.resize(small, (MOTION_SIDE, th), interpolation=cv2.INTER_AREA)
         return cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (3, 3), 0)
 
     def _motion(self, thumb: np.ndarray, regions: Detections | None, shape) -> str | None:
