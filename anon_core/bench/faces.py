@@ -86,10 +86,12 @@ def pipeline_anonymizer(config, device: str = "cpu") -> tuple[Anonymize, dict]:
     from anon_core.pipeline import Pipeline
 
     detectors = None
-    if device != "cpu":
-        from anon_core.gpu.detectors import face_detector_for
+    if device != "cpu":  # the torch port from the registry, with the config's detector options
+        from anon_core.detectors import create_detector
+        from anon_core.pipeline import detector_options
 
-        detectors = {"face": face_detector_for(config, "cpu" if device == "cpu-torch" else device)}
+        options = detector_options(config, config.face_detector) | {"device": device}
+        detectors = {"face": create_detector(config.face_detector, **options)}
     pipe = Pipeline(config, detectors=detectors)
 
     def run(paths: list[Path], frames: list[np.ndarray]) -> Iterator[np.ndarray]:

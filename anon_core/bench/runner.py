@@ -77,9 +77,7 @@ def _detector(name: str, target: str, device: str):
     from anon_core.detectors import availability, create_detector, detector_info
 
     if device != "cpu" and name in TORCH_PORTS:
-        from anon_core.gpu.detectors import create_torch_detector
-
-        return create_torch_detector(name, device=device)
+        return create_detector(name, device=device)  # the registry builds the torch port there
     if availability(name) == "missing":
         if detector_info(name).source == "embedded":
             raise FileNotFoundError("its embedded model is not in this install (`pip install -r requirements.txt`)")

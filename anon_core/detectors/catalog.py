@@ -101,7 +101,7 @@ def detector_info(name: str) -> DetectorInfo:
 
 # The torch ports (anon_core/gpu) serve every device but "cpu"; loaded by name, like the modules above,
 # so listing detectors or running on the CPU never imports torch.
-TORCH_PORTS = "anon_core.gpu.detectors"
+TORCH_PORTS_MODULE = "anon_core.gpu.detectors"
 
 
 def create_detector(name: str, device: str = "cpu", **options) -> Detector:
@@ -116,7 +116,8 @@ def create_detector(name: str, device: str = "cpu", **options) -> Detector:
     if detector_info(name).source == "torchvision":  # torch models already: they take the device
         return DETECTORS.create(name, device=torch_device(device), **options)
     options.pop("auto_download", None)  # the ports read the weight files the CPU detectors use
-    return importlib.import_module(TORCH_PORTS).create_torch_detector(name, device=torch_device(device), **options)
+    ports = importlib.import_module(TORCH_PORTS_MODULE)
+    return ports.create_torch_detector(name, device=torch_device(device), **options)
 
 
 def availability(name: str) -> str:

@@ -195,7 +195,7 @@ def tiled_spec(name: str, threshold: float | None = None, **options) -> tuple[st
 
 def create_tiled(name: str, threshold: float | None = None, auto_download: bool = False, **options) -> TiledDetector:
     """The catalog factory: the ONNX base model of tiled entry `name` on the CPU, wrapped (the torch
-    port for `--device cuda`: anon_core.gpu.detectors.create_torch_detector)."""
+    port for `--device cuda`: create_detector(name, device="cuda"))."""
     from anon_core.detectors.catalog import create_detector, detector_info
 
     base, grid, base_options = tiled_spec(name, threshold, **options)

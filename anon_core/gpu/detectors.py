@@ -1,8 +1,9 @@
 """Detector plug-ins over the torch ports: same contract as anon_core.detectors (`detector(frame) ->
-Detections`, `detect_batch(frames)`), running on `device` ("cuda" by default when a GPU is present).
+Detections`, `detect_batch(frames)`, and `detect_tensor(frames)` for batches already on the device),
+running on a torch `device`.  Built through the registry, which loads this module by name:
 
-    create_torch_detector("centerface", device="cuda")      # fp16 on CUDA, fp32 on CPU
-    create_torch_detector("yolox-nano", device="cuda", classes=("person",))
+    create_detector("centerface", device="cuda")      # fp16 on CUDA; device="cpu-torch": fp32 on the CPU
+    create_detector("yolox-nano", device="cuda", classes=("person",))
 """
 
 from __future__ import annotations
@@ -91,13 +92,6 @@ class TorchYoloxDetector(_TorchDetector):
         boxes, scores, class_ids = out
         names = np.array(COCO80)[class_ids] if len(class_ids) else np.zeros(0, str)
         return Detections(boxes, scores, names, data={"class_id": class_ids})
-
-
-def face_detector_for(config, device: str | None = None) -> Detector:
-    """The torch CenterFace with a PipelineConfig's threshold and detector input width."""
-    if config.face_detector != "centerface":
-        raise ValueError(f"no torch port of {config.face_detector!r}; the torch path detects faces with centerface")
-    return TorchCenterFaceDetector(threshold=config.threshold, input_width=config.detect_width, device=device)
 
 
 def create_torch_detector(name: str, device: str | None = None, **options) -> Detector:

@@ -7,7 +7,7 @@ import pytest
 from anon_core.detections import box_iou
 from anon_core.detectors import create_detector
 from anon_core.detectors.tiling import TiledDetector
-from anon_core.gpu.detectors import TorchYoloxDetector, create_torch_detector
+from anon_core.gpu.detectors import TorchYoloxDetector
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def _persons(det, frame):
 @pytest.mark.parametrize("name", ["yolox-nano-hd", "yolox-nano-tiled"])
 def test_torch_person_path_finds_the_same_people_as_onnxruntime(name, street, model_dir):
     cpu = _persons(create_detector(name), street)
-    torch_det = create_torch_detector(name, device="cpu")
+    torch_det = create_detector(name, device="cpu-torch")
     assert torch_det.info.name == name and torch_det.costly
     if name.endswith("-tiled"):
         assert isinstance(torch_det, TiledDetector) and isinstance(torch_det.base, TorchYoloxDetector)
@@ -36,7 +36,7 @@ def test_torch_person_path_finds_the_same_people_as_onnxruntime(name, street, mo
 
 
 def test_torch_hd_input_follows_the_frame(model_dir):
-    det = create_torch_detector("yolox-nano-hd", device="cpu")
+    det = create_detector("yolox-nano-hd", device="cpu-torch")
     assert det.model.input_shape((1080, 1920)) == (1088, 1920)
     assert det.model.input_shape((480, 640)) == (480, 640)  # never upscaled past the frame
     assert det.model.input_shape((200, 300)) == (288, 416)  # never below the export's own 416
