@@ -121,7 +121,8 @@ def _product(report: dict, out: Path, save) -> None:
     except ImportError as exc:
         report["notes"].append(f"product path not measured: {exc}")
         return
-    steps = [("codec_ceiling_1080p", lambda: job_check.codec_ceiling(clip, out)),
+    steps = [("region_stage_host", job_check.region_stage_cost),
+             ("codec_ceiling_1080p", lambda: job_check.codec_ceiling(clip, out)),
              ("product_1080p", lambda: job_check.product_runs(clip, warm, out)),
              ("product_parallel_2", lambda: job_check.parallel_runs(clip, warm, out, 2)),
              ("product_cli", lambda: job_check.cli_run(clip, out))]

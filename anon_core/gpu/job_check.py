@@ -50,6 +50,36 @@ def _job(batch: int = 16) -> GpuVideoJob:
     return GpuVideoJob(Pipeline(PipelineConfig(device=device)), batch=batch)
 
 
+def region_stage_cost(frames: int = 600) -> dict:
+    """Host time per frame of the region stage the device job shares with the CPU pipeline
+    (Pipeline.follow: tracker, hold, growth, controls) on 3 moving 1080p faces, one missed every 10th
+    frame, detections given: it runs on the job's main thread between device steps."""
+    import numpy as np
+
+    from anon_core.detections import Detections
+    from anon_core.pipeline import Pipeline, PipelineConfig
+
+    def no_detector(frame):  # follow() never detects; Pipeline wants a detector per target
+        raise AssertionError("follow() must not detect")
+
+    pipe = Pipeline(PipelineConfig(), detectors={"face": no_detector})
+    shape_only = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (1080, 1920, 3))
+    base = np.array([[200, 300, 400, 560], [800, 200, 900, 330], [1500, 400, 1570, 490]], np.float32)
+    dets = []
+    for i in range(frames):
+        keep = np.array([True, i % 10 != 5, True])
+        boxes = base + np.array([(2 * i) % 300, 0, (2 * i) % 300, 0], np.float32)
+        dets.append(Detections(boxes[keep], np.full(keep.sum(), 0.9, np.float32), "face"))
+    for d in dets[:50]:  # warm-up
+        pipe.follow(shape_only, d)
+    pipe.reset()
+    t0 = time.perf_counter()
+    for d in dets:
+        pipe.follow(shape_only, d)
+    ms = 1000 * (time.perf_counter() - t0) / frames
+    return {"frames": frames, "faces": 3, "ms_per_frame": round(ms, 3), "frames_per_s_ceiling": round(1000 / ms, 1)}
+
+
 def _timed(job: GpuVideoJob, src: Path, dst: Path, options: JobOptions | None = None):
     """(report, wall-clock seconds) of one run."""
     t0 = time.perf_counter()
@@ -136,7 +166,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--child", nargs=4, metavar=("SRC", "DST", "GO", "WARM"))
     ap.add_argument("--tuning", metavar="OUT_DIR", help="compare cuDNN tuning off/on on the prepared clip")
+    ap.add_argument("--stage-cost", action="store_true", help="host ms/frame of the shared region stage")
     args = ap.parse_args()
+    if args.stage_cost:
+        print(json.dumps(region_stage_cost()))
+        raise SystemExit(0)
     if args.tuning:
         result = tuning(DATA / "clip_1080p.mp4", DATA / "warm_1080p.mp4", Path(args.tuning))
         print(json.dumps(result, indent=1))
