@@ -10,11 +10,12 @@ import torch
 from conftest import facial_detail as detail
 from media_factory import make_clip, marker_frame, with_rotation
 
+from anon_core.anonymize import Policy
 from anon_core.anonymize.regions import RegionStyle
 from anon_core.detections import Detections
 from anon_core.gpu.anonymize import DeviceRegion, obscure_planes
 from anon_core.gpu.video_job import GpuVideoJob
-from anon_core.gpu.yuv import split_i420
+from anon_core.gpu.yuv import i420_to_bgr, split_i420
 from anon_core.jobs import JobOptions
 from anon_core.media import MediaError, VideoReader
 from anon_core.metrics import covered_recall, region_mask
@@ -115,6 +116,13 @@ def test_the_device_anonymizer_takes_the_policy_settings_and_their_floors():
     assert (strong.region.cells, strong.region.style.padding) == (4, 0.5)  # 8 blocks / strength 2
     with pytest.raises(ValueError, match="below its floor"):
         Pipeline(PipelineConfig(device="cpu-torch", method="pixelate", strength=0.5))
+    policy = Policy.from_dict({"face": {"method": "fill", "shape": "box", "colour": [0, 0, 255]}})
+    filled = GpuVideoJob(Pipeline(PipelineConfig(device="cpu-torch", policy=policy)))  # a policy file's rule wins
+    assert (filled.region.method, filled.region.style.shape, filled.region.style.padding) == ("fill", "box", 0.3)
+    y, u, v = filled.fill  # red in limited-range YUV, as i420_to_bgr shows it again
+    bgr = i420_to_bgr(torch.full((1, 1, 2, 2), round(y), dtype=torch.uint8),
+                      torch.tensor([round(u), round(v)], dtype=torch.uint8).view(1, 2, 1, 1))
+    assert np.abs(bgr[0, 0, 0].numpy().astype(int) - [0, 0, 255]).max() <= 3
 
 
 def test_rotation_metadata_is_applied(job, tmp_path):
