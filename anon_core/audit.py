@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from anon_core.detections import box_iou
+from anon_core.detections import Detections, box_iou
+from anon_core.detectors import create_detector, detector_info
 from anon_core.media import MediaError, open_source
 from anon_core.metrics.leak import LEAK_NCC, detail_nccs
 
@@ -76,8 +77,6 @@ class _Union:
         self.detectors = detectors
 
     def __call__(self, frame):
-        from anon_core.detections import Detections
-
         return Detections.concat([d(frame) for d in self.detectors])
 
     def describe(self) -> dict:
@@ -86,8 +85,6 @@ class _Union:
 
 def make_detector(names: str = DEFAULT_DETECTOR):
     """The audit's face detectors (comma-separated registered names) as one callable."""
-    from anon_core.detectors import create_detector, detector_info
-
     out = []
     for name in (n.strip() for n in names.split(",") if n.strip()):
         if not detector_info(name).finds_faces:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from anon_core.anonymize.catalog import ANONYMIZERS
+from anon_core.anonymize.regions import RegionAnonymizer
 from anon_core.detections import Detections
 
 TARGETS = ("face", "person")
@@ -41,8 +42,6 @@ _ORDER = {"person": 0, "face": 1}
 
 
 def _is_region(method: str) -> bool:
-    from anon_core.anonymize.regions import RegionAnonymizer
-
     factory = ANONYMIZERS.entry(method).factory
     return isinstance(factory, type) and issubclass(factory, RegionAnonymizer)
 
@@ -90,6 +89,7 @@ class Policy:
     def from_dict(cls, data: dict, base_dir: Path | None = None) -> Policy:
         if not isinstance(data, dict):
             raise PolicyError("a policy is a mapping of target label -> {method: ..., shape: ..., padding: ...}")
+        # here, not at module level: zones -> anon_core.anonymize (package init) -> policy -> zones would be a cycle
         from anon_core.zones import ZoneError, zones_from_policy
 
         data = dict(data)

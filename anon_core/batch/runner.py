@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anon_core.batch.discovery import discover
+from anon_core.batch.local_engine import LocalEngine
 from anon_core.batch.manifest import MANIFEST_NAME, ManifestWriter, read_entries, settings_hash, settings_of
 from anon_core.batch.outputs import UnsafeOutput, check_out_dir, sweep_temps
+from anon_core.batch.ray_engine import RayEngine
 from anon_core.batch.summary import BatchSummary
 from anon_core.batch.work import WorkItem, WorkSpec
 from anon_core.interrupts import Terminated, signals_raise
@@ -47,11 +49,8 @@ def plan_tasks(work: list[WorkItem], workers: int, per_task: int | None = None) 
 
 def make_engine(cfg: BatchConfig, spec_for):
     if cfg.engine == "ray":
-        from anon_core.batch.ray_engine import RayEngine
-
         return RayEngine(spec_for(cfg.threads or 1), cfg.workers, cfg.ray_address, cfg.gpus_per_worker,
                          cpus_per_worker=float(cfg.threads or 1))
-    from anon_core.batch.local_engine import LocalEngine
 
     workers = cfg.workers or os.cpu_count() or 1
     return LocalEngine(spec_for(cfg.threads or max(1, (os.cpu_count() or 1) // workers)), workers)

@@ -15,6 +15,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from anon_core.batch.runner import BatchConfig, run_batch
+from anon_core.bench.report import write_json
+from anon_core.bench.runner import hardware
+from anon_core.cli.batch_cmd import config_from_args
+from anon_core.cli.errors import CliError
+from anon_core.cli.main import build_parser
+from anon_core.synth import ensure_sample
+
 SCALING_GOAL = 1.7  # issue #18: 1 -> 2 workers on the local engine
 
 
@@ -34,8 +42,6 @@ def build_archive(dest: Path, cfg: BatchBenchConfig) -> dict:
     import cv2
     import openpeople
 
-    from anon_core.synth import ensure_sample
-
     (dest / "clips").mkdir(parents=True)
     (dest / "photos").mkdir()
     for seed in range(cfg.clips):
@@ -51,16 +57,10 @@ def build_archive(dest: Path, cfg: BatchBenchConfig) -> dict:
 
 
 def _options(extra: tuple[str, ...]) -> dict:
-    from anon_core.cli.batch_cmd import config_from_args
-    from anon_core.cli.main import build_parser
-
     return config_from_args(build_parser().parse_args(["batch", "IN", "-o", "OUT", *extra])).options
 
 
 def run_batch_bench(cfg: BatchBenchConfig, progress=print) -> dict:
-    from anon_core.batch.runner import BatchConfig, run_batch
-    from anon_core.bench.runner import hardware
-
     work = Path(tempfile.mkdtemp(prefix="anon-bench-batch-"))
     try:
         archive = build_archive(work / "in", cfg)
@@ -134,14 +134,10 @@ def register(sub) -> None:
 def run_cmd(args) -> int:
     import sys
 
-    from anon_core.bench.report import write_json
-
     if args.engines.count("ray"):
         try:
             import ray  # noqa: F401
         except ImportError:
-            from anon_core.cli.errors import CliError
-
             raise CliError("--engines ray needs the ray package (pip install -r requirements.txt)") from None
     cfg = BatchBenchConfig(clips=args.clips, seconds=args.seconds, photos=args.photos, workers=tuple(args.workers),
                            engines=tuple(args.engines), threads=args.threads)

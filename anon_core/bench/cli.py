@@ -9,9 +9,17 @@ import sys
 from pathlib import Path
 
 from anon_core.bench import batch as batch_bench
+from anon_core.bench.data import BenchDataError
+from anon_core.bench.faces import leak_markdown, leak_rows, run_face_leaks
+from anon_core.bench.methods import Style
+from anon_core.bench.report import to_markdown, write_json, write_markdown
+from anon_core.bench.runner import BenchConfig, run_bench
+from anon_core.bench.speed import SpeedConfig, run_speed, speed_markdown
+from anon_core.bench.wider import WiderFormatError, gt_file
 from anon_core.cli.main import CliError
 from anon_core.cli.options import add_output_options
 from anon_core.outputs import check_outputs, write_text_atomic
+from anon_core.synth import ensure_sample
 
 LAYOUTS = ("GT layouts: a MOTChallenge folder (img1/ + gt/gt.txt), a folder with one video + gt.txt "
            "(synthetic samples: video.mp4 + gt/gt.txt + faces.jsonl), a photo set (images/ + gt/faces.csv), "
@@ -99,22 +107,14 @@ def register(subparsers) -> None:
 
 
 def run_table(args) -> int:
-    from anon_core.bench.data import BenchDataError
-    from anon_core.bench.methods import Style
-    from anon_core.bench.report import to_markdown, write_json, write_markdown
-    from anon_core.bench.runner import BenchConfig, run_bench
-
     gt_dir = args.gt_dir
     if gt_dir is None and args.synth:
-        from anon_core.synth import ensure_sample
-
         gt_dir = Path(ensure_sample(args.synth).root)
     if gt_dir is None:
         raise CliError("give --gt-dir DIR (" + LAYOUTS + ") or --synth KIND")
     if not gt_dir.exists():
         raise CliError(f"{gt_dir} does not exist; " + LAYOUTS)
     check_outputs([gt_dir], files=[args.json_out, args.md_out], overwrite=args.overwrite)  # before the long run
-    from anon_core.bench.wider import gt_file
 
     if args.target in (None, "face") and gt_file(gt_dir) is not None:
         return run_leak_table(args, gt_dir)
@@ -137,10 +137,6 @@ def run_table(args) -> int:
 
 
 def run_leak_table(args, gt_dir: Path) -> int:
-    from anon_core.bench.faces import leak_markdown, leak_rows, run_face_leaks
-    from anon_core.bench.report import write_json
-    from anon_core.bench.wider import WiderFormatError
-
     command = "anon " + " ".join(sys.argv[1:])
     try:
         rows = leak_rows(tuple(args.models or ()), tuple(args.thresholds or ()), args.device, args.deface is not False)
@@ -159,9 +155,6 @@ def run_leak_table(args, gt_dir: Path) -> int:
 
 
 def run_speed_cmd(args) -> int:
-    from anon_core.bench.report import write_json
-    from anon_core.bench.speed import SpeedConfig, run_speed, speed_markdown
-
     every = args.detect_every if args.detect_every == "auto" else int(args.detect_every)
     if args.clip is not None and not args.clip.is_file():
         raise CliError(f"{args.clip} is not a file; give a video, or leave --clip out to use a synthetic clip")

@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 
 from anon_core.groundtruth import load_mot
+from anon_core.media.video import VideoReader, probe
+from anon_core.synth import load_faces
 
 VIDEO_EXT = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".bmp")
@@ -50,8 +52,6 @@ class Sequence:
     def frames(self) -> Iterator[np.ndarray]:
         """Decode the frames (decoding is part of the timed end-to-end loop)."""
         if self.video is not None:
-            from anon_core.media.video import VideoReader
-
             with VideoReader(self.video) as reader:
                 for i, frame in enumerate(reader.frames()):
                     if i >= len(self):
@@ -91,15 +91,11 @@ def _mot_persons(path: Path, n: int, min_visibility: float) -> tuple[list[np.nda
 
 
 def _faces_gt(path: Path, n: int) -> list[np.ndarray]:
-    from anon_core.synth import load_faces
-
     faces = load_faces(path)
     return [faces.at(i + 1).xyxy for i in range(n)]
 
 
 def _video_frames(video: Path) -> int:
-    from anon_core.media.video import probe
-
     info = probe(video)
     if not info.frame_count:
         raise BenchDataError(f"{video}: frame count unknown; re-encode it as MP4 (H.264)")

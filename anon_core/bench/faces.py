@@ -21,8 +21,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from anon_core.bench.methods import DefaceMethod
+from anon_core.bench.runner import hardware
 from anon_core.bench.wider import WiderImage, load_wider
+from anon_core.media.images import encode_image, read_image
 from anon_core.metrics.leak import MIN_FACE_WIDTH, SIZE_BUCKETS, leak_report
+from anon_core.pipeline import Pipeline, PipelineConfig
 
 # Anonymize photos (their files and decoded BGR frames) -> the output frames (same order and shapes).
 Anonymize = Callable[[list[Path], list[np.ndarray]], Iterable[np.ndarray]]
@@ -68,23 +72,17 @@ def scored_mask(image: WiderImage) -> np.ndarray:
 
 
 def read_photo(path: Path) -> np.ndarray:
-    from anon_core.media.images import read_image
-
     return read_image(path)
 
 
 def as_written(frame: np.ndarray) -> np.ndarray:
     """The pixels `anon image` writes to a .jpg (quality 92)."""
-    from anon_core.media.images import encode_image
-
     return cv2.imdecode(np.frombuffer(encode_image(frame, ".jpg"), np.uint8), cv2.IMREAD_COLOR)
 
 
 def pipeline_anonymizer(config, device: str = "cpu") -> tuple[Anonymize, dict]:
     """Photos through a fresh Pipeline state each (unrelated images), as `anon image` does;
     device "cuda" (or "cpu-torch" to test it without a GPU) uses the torch face detector."""
-    from anon_core.pipeline import Pipeline
-
     detectors = None
     if device != "cpu":  # the torch port from the registry, with the config's detector options
         from anon_core.detectors import create_detector
@@ -108,8 +106,6 @@ def pipeline_anonymizer(config, device: str = "cpu") -> tuple[Anonymize, dict]:
 def deface_anonymizer(extra_args: tuple[str, ...] = ()) -> tuple[Anonymize, dict]:
     """The `deface` command line (its defaults unless extra_args) over copies of the photos."""
     from importlib.metadata import version
-
-    from anon_core.bench.methods import DefaceMethod
 
     def run(paths: list[Path], frames: list[np.ndarray]) -> Iterator[np.ndarray]:
         with tempfile.TemporaryDirectory(prefix="anon-bench-deface-") as tmp:
@@ -148,8 +144,6 @@ def run_leak_row(name: str, anonymize: Anonymize, images: list[WiderImage], sett
 
 def run_face_leaks(gt_dir: Path, rows: list[tuple[str, Anonymize, dict]], max_images: int | None = None,
                    progress: Callable[[str], None] | None = None) -> dict:
-    from anon_core.bench.runner import hardware
-
     images = load_wider(gt_dir)[:max_images] if max_images else load_wider(gt_dir)
     results = [run_leak_row(name, fn, images, settings, progress=progress) for name, fn, settings in rows]
     return {"dataset": {"path": str(gt_dir), "name": Path(gt_dir).name, "target": "face", "images": len(images),
@@ -183,8 +177,6 @@ def leak_markdown(result: dict, command: str | None = None) -> str:
 def leak_rows(models: tuple[str, ...] | None, thresholds: tuple[float, ...] | None, device: str = "cpu",
               deface: bool = True) -> list[tuple[str, Anonymize, dict]]:
     """The table's rows: the `anon image` defaults, each face detector / threshold asked for, deface."""
-    from anon_core.pipeline import PipelineConfig
-
     configs = [("anon defaults", PipelineConfig())]
     for name in models or ():
         for t in thresholds or (None,):

@@ -23,6 +23,9 @@ import numpy as np
 from anon_core.anonymize.policy import Policy, region_defaults
 from anon_core.bench.data import Sequence
 from anon_core.detections import Detections
+from anon_core.detectors.catalog import count_threshold
+from anon_core.media.video import VideoReader
+from anon_core.pipeline import Pipeline, PipelineConfig
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,6 @@ class PipelineMethod(Method):
     kind = "tracker"
 
     def __init__(self, name: str, detector, target: str, style: Style, every, hold_frames: int = 8):
-        from anon_core.pipeline import Pipeline, PipelineConfig
-
         self.name = name
         self.target = target
         config = PipelineConfig(targets=(target,), detect_every=every, hold_frames=hold_frames,
@@ -147,8 +148,6 @@ class PipelineMethod(Method):
 def _count_threshold(detector) -> float:
     """Persons are counted at the catalog's count threshold (above the anonymization threshold for the
     -hd detectors: partly hidden people score low); other targets at the detector's own."""
-    from anon_core.detectors.catalog import count_threshold
-
     return count_threshold(detector) if hasattr(detector, "info") else 0.0
 
 
@@ -204,7 +203,6 @@ class DefaceMethod(Method):
                 t0 = time.perf_counter()
                 _run([*self.command(), *self.extra_args, "-o", str(out_path), str(seq.video)])
                 self.seconds = time.perf_counter() - t0
-                from anon_core.media.video import VideoReader
 
                 with VideoReader(out_path) as reader:
                     outs = list(reader.frames())

@@ -17,6 +17,7 @@ import cv2
 
 from anon_core.bench import methods as M
 from anon_core.bench.data import Sequence, load_sequence
+from anon_core.detectors import availability, create_detector, detector_info
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.metrics import AnonymizationScore, changed_mask, mask_blobs, region_mask
 
@@ -74,8 +75,6 @@ def hardware(device: str = "cpu") -> dict:
 
 
 def _detector(name: str, target: str, device: str):
-    from anon_core.detectors import availability, create_detector, detector_info
-
     if device != "cpu" and name in TORCH_PORTS:
         return create_detector(name, device=device)  # the registry builds the torch port there
     if availability(name) == "missing":

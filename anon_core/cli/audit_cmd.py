@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
+from anon_core.atomic import publish, temp_beside
 from anon_core.audit import DEFAULT_DETECTOR, audit_media, frame_ranges, make_detector
 from anon_core.cli.errors import CliError
 from anon_core.media import MediaError
@@ -45,8 +46,6 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     if args.json:
-        from anon_core.atomic import publish, temp_beside
-
         tmp = temp_beside(Path(args.json))
         tmp.write_text(json.dumps(result.to_dict(), indent=1))
         publish(tmp, Path(args.json))

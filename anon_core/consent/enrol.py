@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from anon_core.consent.embedding import FaceEmbedder
+from anon_core.detectors import create_detector
 from anon_core.media import MediaError, read_image
 from anon_core.media.images import IMAGE_SUFFIXES
 from anon_core.models.checksums import sha256_file
@@ -80,8 +81,6 @@ def enrol_folder(folder: str | Path, detector=None, embedder: FaceEmbedder | Non
     folder = Path(folder)
     people = photos_by_person(folder)
     if detector is None:
-        from anon_core.detectors import create_detector
-
         detector = create_detector("centerface", input_width=None)
     embedder = embedder or FaceEmbedder()
     names, embeddings, digest = [], [], hashlib.sha256()

@@ -26,6 +26,7 @@ from anon_core.detections import Detections
 from anon_core.detectors.base import Detector, ModelUnavailableError, check_frame
 from anon_core.detectors.catalog import detector_info
 from anon_core.detectors.coco import COCO91
+from anon_core.models.checksums import weight_sha256
 
 MASK_THRESHOLD = 0.5
 KEYPOINT_NAMES = (
@@ -150,8 +151,6 @@ class TorchvisionDetector(Detector):
         out = {**super().describe(), "version": f"torchvision {torchvision.__version__}",
                "device": str(self.device), "pretrained": self.pretrained}
         if self.pretrained:
-            from anon_core.models.checksums import weight_sha256
-
             path = weights_file(self.variant)
             out.update(weights=str(path), weights_enum=str(default_weights(self.variant)),
                        sha256=weight_sha256(path))

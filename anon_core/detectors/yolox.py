@@ -24,7 +24,7 @@ import numpy as np
 
 from anon_core.detections import Detections, nms
 from anon_core.detectors.base import Detector, ModelUnavailableError, check_frame
-from anon_core.detectors.catalog import detector_info
+from anon_core.detectors.catalog import detector_info, weights_name
 from anon_core.detectors.coco import COCO80
 from anon_core.models import store
 from anon_core.models.checksums import weight_sha256
@@ -36,8 +36,6 @@ PAD_VALUE = 114
 
 
 def weights_present(name: str) -> bool:
-    from anon_core.detectors.catalog import weights_name
-
     return store.locate(weights_name(name)) is not None  # "-hd" entries run their base's weights
 
 

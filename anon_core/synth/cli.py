@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from anon_core.synth.scenes import KINDS
+from anon_core.cli.errors import CliError
+from anon_core.outputs import Outputs
+from anon_core.synth.samples import build_scene
+from anon_core.synth.scenes import KINDS, SceneConfig
+from anon_core.synth.writer import write_scene
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -37,11 +41,6 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from anon_core.cli.main import CliError
-    from anon_core.synth.samples import build_scene
-    from anon_core.synth.scenes import SceneConfig
-    from anon_core.synth.writer import write_scene
-
     try:
         cfg = SceneConfig(kind=args.kind, seconds=args.seconds, fps=args.fps, people=args.people, size=args.size,
                           seed=args.seed, line=not args.no_line, objects=args.objects).resolved()
@@ -49,7 +48,6 @@ def run(args) -> int:
         raise CliError(str(exc)) from None
     if args.no_video and not args.frames:
         raise CliError("--no-video without --frames would write no pictures; add --frames or drop --no-video")
-    from anon_core.outputs import Outputs
 
     # Rendered into a temp folder beside DIR and moved in only when complete (anon_core.outputs):
     # a non-empty DIR is refused unless --overwrite, and then only synth's own file names are replaced.

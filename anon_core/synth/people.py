@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from anon_core.detectors import create_detector
 from anon_core.synth.cache import cache_dir
 from anon_core.synth.matting import cut_out
 
@@ -87,8 +88,6 @@ def resize_to_height(img: np.ndarray, height: int) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _face_detector():
-    from anon_core.detectors import create_detector
-
     return create_detector("centerface", input_width=None)
 
 

@@ -26,6 +26,8 @@ import numpy as np
 
 from anon_core.detections import Detections
 from anon_core.groundtruth import write_mot
+from anon_core.media.images import write_image
+from anon_core.media.video import VideoWriter
 from anon_core.synth.scenes import Scene
 
 SYNTH_VERSION = 1
@@ -54,9 +56,6 @@ def sample_paths(root: str | Path) -> SampleScene:
 def write_scene(scene: Scene, out_dir: str | Path, frames: bool = False, video: bool = True,
                 progress: bool = False) -> SampleScene:
     """Render every frame of `scene` into `out_dir` (see the module doc for the layout)."""
-    from anon_core.media.images import write_image
-    from anon_core.media.video import VideoWriter
-
     out = Path(out_dir)
     (out / "gt").mkdir(parents=True, exist_ok=True)
     frames_dir = out / "img1"

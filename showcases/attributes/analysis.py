@@ -18,10 +18,8 @@ from anon_core import plugins
 from anon_core.anonymize.catalog import ANONYMIZERS
 from anon_core.detections import Detections
 from showcases.attributes.estimators import AttributeEstimator, FaceAttributes
+from showcases.attributes.methods import ANALYZE_THEN_ANONYMIZE, METHODS  # noqa: F401  (re-exported)
 from showcases.attributes.reid import REID_THRESHOLD, FaceEmbedder, distances
-
-ANALYZE_THEN_ANONYMIZE = "analyze-then-anonymize"
-METHODS = ("blur", "pixelate", "fill", "synthetic-face", ANALYZE_THEN_ANONYMIZE)
 
 
 @dataclass

@@ -16,9 +16,7 @@ from anon_core.cli.options import add_output_options
 from anon_core.detectors.catalog import create_detector
 from anon_core.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES, MediaError, read_image
 from anon_core.outputs import Outputs
-from showcases.attributes.analysis import ANALYZE_THEN_ANONYMIZE, METHODS, Analyzer, labelled_items
-from showcases.attributes.dataset import openpeople_faces
-from showcases.attributes.media_run import RunConfig, run_image, run_image_file, run_video
+from showcases.attributes.methods import ANALYZE_THEN_ANONYMIZE, METHODS
 
 
 def register(subparsers) -> None:
@@ -42,6 +40,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    # deliberately lazy: the models' modules import torch (showcases.attributes.methods says how much)
+    from showcases.attributes.analysis import Analyzer
+    from showcases.attributes.media_run import RunConfig, run_image, run_image_file, run_video
+
     methods = tuple(dict.fromkeys(args.method or METHODS))
     config = RunConfig(method=methods[0], methods=methods, compare_every_s=args.every, overlay=not args.no_overlay)
     src = Path(args.input)
@@ -96,6 +98,9 @@ def run(args) -> int:
 
 
 def _benchmark(detector, analyzer, methods, n_faces: int) -> dict:
+    from showcases.attributes.analysis import labelled_items
+    from showcases.attributes.dataset import openpeople_faces
+
     faces = openpeople_faces(detector)
     step = max(1, len(faces) // max(1, n_faces))
     comparison = analyzer.compare(labelled_items(faces[::step][:n_faces]), methods)

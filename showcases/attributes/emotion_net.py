@@ -23,10 +23,13 @@ import importlib.util
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from showcases.attributes.faces import dlib_boxes, square_crops
 
 #: fer's label order (fer.FER._get_labels)
 FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -243,10 +246,6 @@ class EmotionEstimator:
         self.crop_scale = crop_scale
 
     def gray_faces(self, frame_bgr: np.ndarray, dets) -> np.ndarray:
-        import cv2
-
-        from showcases.attributes.faces import dlib_boxes, square_crops
-
         gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
         return square_crops(gray, dlib_boxes(dets), INPUT_SIZE, self.crop_scale)
 

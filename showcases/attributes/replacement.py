@@ -29,8 +29,10 @@ import numpy as np
 
 from anon_core.anonymize.regions import Blur, Fill
 from anon_core.detections import Detections
+from anon_core.detectors.catalog import create_detector
 from showcases.attributes.dataset import SHEET_TO_FER, age_band, band_of_range, openpeople_faces
-from showcases.attributes.reid import REID_THRESHOLD
+from showcases.attributes.faces import dlib_boxes
+from showcases.attributes.reid import REID_THRESHOLD, FaceEmbedder
 
 #: FER class -> the sheet expression used as donor cell
 FER_TO_SHEET = {}
@@ -58,8 +60,6 @@ class FaceBank:
     def build(cls, detector=None, people=None, embedder=None) -> FaceBank:
         """Donor faces from the emotion sheets (CenterFace finds them and their landmarks)."""
         if detector is None:
-            from anon_core.detectors.catalog import create_detector
-
             detector = create_detector("centerface", input_width=640)
         faces = openpeople_faces(detector, people=people, assets=("emotions_sheet",))
         donors = [Donor(f.person_id, f.sex, band_of_range(f.age_range), f.expression, f.image,
@@ -158,8 +158,6 @@ class SyntheticFace:
         if not self.identity_guard:
             return None
         if self._embedder is None:
-            from showcases.attributes.reid import FaceEmbedder
-
             self._embedder = FaceEmbedder()
         return self._embedder
 
@@ -171,7 +169,7 @@ class SyntheticFace:
     def _attributes(self, frame: np.ndarray, dets: Detections) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if all(k in dets.data for k in ("sex", "age", "emotion")):
             return dets.data["sex"], dets.data["age"], dets.data["emotion"]
-        if self._estimator is None:
+        if self._estimator is None:  # deliberately lazy: the estimators import torch (~2.3 s)
             from showcases.attributes.estimators import AttributeEstimator
 
             self._estimator = AttributeEstimator()
@@ -199,8 +197,6 @@ class SyntheticFace:
         return out
 
     def _replace_one(self, out, frame, dets: Detections, i: int, attrs, embedding) -> np.ndarray:
-        from showcases.attributes.faces import dlib_boxes
-
         sex, age, emotion = attrs
         bank = self._bank()
         row = dets[i]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from anon_core.detections import Detections
-from anon_core.detectors import Detector
+from anon_core.detectors import DETECTORS, Detector, create_detector, detector_info
 from anon_core.groundtruth import MotGroundTruth
 
 GT_DETECTOR = "gt"
@@ -24,15 +24,11 @@ GT_DETECTOR = "gt"
 
 def tracking_detectors() -> list[str]:
     """Registry detectors that emit more than faces (COCO object detectors and person detectors)."""
-    from anon_core.detectors import DETECTORS, detector_info
-
     return [n for n in DETECTORS.names() if set(detector_info(n).targets) - {"face"}]
 
 
 def check_classes(name: str, classes: Sequence[str]) -> None:
     """ValueError (saying what to use instead) when registry detector `name` cannot emit `classes`."""
-    from anon_core.detectors import detector_info
-
     known = set(detector_info(name).targets)
     unknown = [c for c in classes if c not in known]
     if unknown:
@@ -45,8 +41,6 @@ def make_detector(name: str, classes: Sequence[str], threshold: float | None = N
                   gt: MotGroundTruth | None = None, noise: GtNoise | None = None, **options):
     """The FrameDetector called `name` ("gt" needs `gt`); raises ValueError for classes it cannot find,
     ModelUnavailableError when its weights are missing."""
-    from anon_core.detectors import create_detector
-
     if name == GT_DETECTOR:
         if gt is None:
             raise ValueError("detector 'gt' needs ground truth (--gt GT.txt): it feeds the tracker noisy "

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import motmetrics as mm
 import numpy as np
 
+from anon_core.detections import box_iou
 from anon_core.groundtruth import MotGroundTruth
 
 METRICS = ("mota", "motp", "idf1", "num_switches", "precision", "recall", "num_false_positives", "num_misses",
@@ -32,8 +33,6 @@ class EvalConfig:
 
 
 def _iou_distance(gt_xyxy: np.ndarray, hyp_xyxy: np.ndarray, max_iou_dist: float) -> np.ndarray:
-    from anon_core.detections import box_iou
-
     d = 1.0 - box_iou(gt_xyxy, hyp_xyxy).astype(np.float64)
     d[d > max_iou_dist] = np.nan
     return d
