@@ -45,6 +45,7 @@ def _settings(default_target: str = "person"):
 
 
 def _run(gt_dir: Path, title: str, target: str, picked: tuple[str, ...], max_frames: int) -> dict:
+    """{"bench": the `anon bench --json` result, "preview": raw | anonymized of its middle frame}."""
     from anon_core.bench.runner import BenchConfig, run_bench
 
     done = []
@@ -53,10 +54,14 @@ def _run(gt_dir: Path, title: str, target: str, picked: tuple[str, ...], max_fra
         data = run_bench(BenchConfig(gt_dir, target, picked, track_every=(1, 5), max_frames=max_frames),
                          progress=lambda name: (done.append(name), bar.update(len(done))))
     data.setdefault("dataset", {}).update(name=title, path=title)  # the user's name for it, not a server folder
-    return data
+    skipped = {s["name"] for s in data.get("skipped", [])}
+    model = next((m for m in picked if m not in skipped), None)
+    with st.spinner("Anonymizing a frame for the raw | anonymized view …"):
+        shown = bench_view.preview(gt_dir, target, model, max_frames) if model else None
+    return {"bench": data, "preview": shown}
 
 
-result, title = None, None
+result, title, stored = None, None, None
 if source == "stored":
     if STORED.is_file():
         result, title = load_json(STORED), "TUD-Campus (stored result)"
@@ -76,14 +81,14 @@ elif source == "sample":
                         key=f"{KEY}_sample")
     target, picked, max_frames = _settings("face" if kind == "faces" else "person")
     sig = results.signature(target, picked, max_frames)
-    result, stale = results.lookup(KEY, sig, f"sample:{kind}")
-    if (result is None or stale) and picked and st.button("Run benchmark", type="primary", key=f"{KEY}_go"):
+    stored, stale = results.lookup(KEY, sig, f"sample:{kind}")
+    if (stored is None or stale) and picked and st.button("Run benchmark", type="primary", key=f"{KEY}_go"):
         choice = inputs.sample_choice(kind)
         with feedback.guard(choice.name):
-            result = results.put(KEY, sig, _run(Path(choice.sample.root), f"{kind} sample", target, picked,
+            stored = results.put(KEY, sig, _run(Path(choice.sample.root), f"{kind} sample", target, picked,
                                                 max_frames), source=f"sample:{kind}")
         stale = False
-    if result is not None and stale:
+    if stored is not None and stale:
         results.stale_note("Run benchmark")
     title = f"{kind} sample"
 else:
@@ -93,9 +98,9 @@ else:
     target, picked, max_frames = _settings()
     sig = results.signature(target, picked, max_frames)
     upload_id = results.signature([f.file_id for f in files or []])
-    result, stale = results.lookup(KEY, sig, upload_id)
+    stored, stale = results.lookup(KEY, sig, upload_id)
     title = ", ".join(f.name for f in files or []) or None
-    if (result is None or stale) and files and picked and st.button("Run benchmark", type="primary", key=f"{KEY}_go"):
+    if (stored is None or stale) and files and picked and st.button("Run benchmark", type="primary", key=f"{KEY}_go"):
         with feedback.guard(title), tempfile.TemporaryDirectory(prefix="bench-", dir=inputs.session_tempdir()) as tmp:
             root = Path(tmp)
             for f in files:
@@ -106,18 +111,21 @@ else:
                     (root / inputs.safe_name(f.name)).write_bytes(f.getvalue())
             tops = [p for p in root.iterdir() if p.is_dir()]
             gt_dir = tops[0] if len(tops) == 1 and not (root / "img1").exists() else root
-            result = results.put(KEY, sig, _run(gt_dir, title, target, picked, max_frames), source=upload_id)
+            stored = results.put(KEY, sig, _run(gt_dir, title, target, picked, max_frames), source=upload_id)
         stale = False
-    if result is not None and stale:
+    if stored is not None and stale:
         results.stale_note("Run benchmark")
 
+if stored is not None:
+    result = stored["bench"]
 if result is None:
     if source in ("sample", "upload"):
         st.info("Pick the models, then press **Run benchmark** (about 10-40 s for 30 frames on a laptop CPU).")
     layout.privacy_note()
     st.stop()
 
-bench_view.show(result, title or result.get("dataset", {}).get("name", "result"))
+bench_view.show(result, title or result.get("dataset", {}).get("name", "result"),
+                stored["preview"] if stored is not None else None)
 c1, c2 = st.columns(2)
 c1.download_button("Markdown table", to_markdown(result), "bench.md", "text/markdown", key=f"{KEY}_dl_md")
 c2.download_button("JSON", json.dumps(result, indent=2), "bench.json", "application/json", key=f"{KEY}_dl_json")

@@ -1,12 +1,48 @@
-"""The Benchmark page's result view: verdict, the table with a tooltip per column, two clean charts."""
+"""The Benchmark page's result view: verdict, the table with a tooltip per column, two clean charts, and
+raw | anonymized of one frame of the footage benchmarked (sample or upload)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui import charts, compare, feedback
+from ui import charts, compare, feedback, models
+
+PREVIEW_SIDE = 640  # px, long side of the stills shown
+GT_COLOUR = (60, 200, 60)  # BGR: ground-truth boxes drawn on the raw still
+
+
+def preview(gt_dir: Path, target: str, model: str, max_frames: int) -> dict:
+    """The middle frame of the scored range: raw with its ground-truth boxes, and anonymized by `model`
+    (detected afresh, default settings for the target), both as RGB stills for compare.side_by_side."""
+    from anon_core.bench.data import load_sequence
+    from anon_core.pipeline import Pipeline, PipelineConfig, detector_options
+
+    seq = load_sequence(gt_dir, target, max_frames)
+    index = (len(seq) - 1) // 2
+    frame = next(f for i, f in enumerate(seq.frames()) if i == index)
+    config = PipelineConfig(targets=(target,), **{f"{target}_detector": model})
+    pipeline = Pipeline(config, detectors={target: models.load_detector(model, **detector_options(config, model))})
+    anon = pipeline.process(frame, still=True).frame  # fails closed: an error gives a fully obscured frame
+    raw = frame.copy()
+    for x1, y1, x2, y2 in np.asarray(seq.gt[index]).astype(int):
+        cv2.rectangle(raw, (x1, y1), (x2, y2), GT_COLOUR, max(2, frame.shape[0] // 300))
+    scale = min(1.0, PREVIEW_SIDE / max(frame.shape[:2]))
+    small = [cv2.cvtColor(cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+             for img in (raw, anon)]
+    return {"raw": small[0], "anon": small[1], "frame": index + 1, "frames": len(seq), "model": model,
+            "boxes": len(seq.gt[index])}
+
+
+def show_preview(p: dict) -> None:
+    compare.side_by_side(p["raw"], p["anon"],
+                         f"Raw · frame {p['frame']} of {p['frames']}, {p['boxes']} ground-truth boxes in green "
+                         "(stays on the server)", f"Anonymized by {p['model']} (this frame on its own)")
 
 # name, title, tooltip, format
 COLUMNS = [
@@ -49,11 +85,14 @@ def verdict(df: pd.DataFrame) -> None:
     compare.verdict(text + ".", best["recall90"] >= 0.8)
 
 
-def show(result: dict, title: str) -> None:
+def show(result: dict, title: str, stills: dict | None = None) -> None:
+    """The result; `stills` (from preview()) right under the verdict, as on the other pages."""
     ds = result.get("dataset", {})
     st.subheader(f"{title}: {ds.get('frames', '?')} frames, {ds.get('gt_boxes', '?')} ground-truth boxes")
     df = table(result)
     verdict(df)
+    if stills is not None:
+        show_preview(stills)
     shown = df.copy()
     for c, *_, f in COLUMNS:
         if f == "percent" and c in shown:

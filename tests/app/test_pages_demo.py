@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 
+import numpy as np
 import pytest
 
 from ui.feedback import BAD_FILE_HELP
@@ -70,6 +71,27 @@ def test_benchmark_opens_with_the_stored_table(new_app):
     assert "Verdict:" in _texts(at.success) + _texts(at.warning)
     table = at.dataframe[0].value
     assert {"name", "fps", "recall90", "count_rmse"} <= set(table.columns) and len(table) >= 4
+    assert not SERVER_PATH.search(_all_text(at))
+
+
+def test_benchmark_sample_shows_raw_and_anonymized_frame(new_app, model_dir):
+    """A benchmark run on the walkway sample: the table, and raw (with its ground truth) | anonymized of the
+    middle scored frame; the anonymized still covers the ground-truth people the raw one shows."""
+    at = _run(new_app("pages/9_Benchmark.py"))
+    at.segmented_control(key="bench_source").set_value("sample")
+    at = _run(at)
+    at.number_input(key="bench_max").set_value(4)
+    at = _run(at)
+    at.button(key="bench_go").click()
+    at = _run(at)
+    assert "walkway sample: 4 frames" in _texts(at.subheader)
+    assert "Verdict:" in _texts(at.success) + _texts(at.warning)
+    assert 'class="anon-raw"' in _texts(at.markdown) and "ground-truth boxes in green" in _texts(at.markdown)
+    assert any("Anonymized by yolox-nano" in c for el in at.get("image") for c in el.captions)
+    stills = at.session_state["_anon_page_result_bench"].value["preview"]
+    assert stills["frame"] == 2 and stills["boxes"] >= 1 and stills["raw"].shape == stills["anon"].shape
+    changed = np.abs(stills["raw"].astype(int) - stills["anon"]).max(axis=2) > 30
+    assert 0.002 < changed.mean() < 0.6, changed.mean()  # the people anonymized, not the whole frame
     assert not SERVER_PATH.search(_all_text(at))
 
 

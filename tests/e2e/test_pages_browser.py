@@ -195,6 +195,8 @@ def test_privacy_and_benchmark(page, demo_url):
     text = _main(page).inner_text()
     assert "walkway sample: 8 frames" in text
     assert "Verdict:" in text and not SERVER_PATH.search(text) and CRASH not in text
+    assert "ground-truth boxes in green" in text and "Anonymized by" in text  # raw | anonymized of a frame
+    assert _main(page).locator(".anon-raw img").count() == 1
 
 
 @pytest.mark.parametrize(("path", "title", "button"), [
