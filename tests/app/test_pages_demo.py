@@ -37,6 +37,34 @@ def _all_text(at) -> str:
     return "\n".join(_texts(at.get(kind)) for kind in ("markdown", "error", "warning", "info", "caption", "success"))
 
 
+def _sample_result(at, mode_key: str, go_key: str, *setup):
+    """Pick the page's sample, apply `setup` ((widget kind, key, value), ...), press its run button."""
+    at.segmented_control(key=mode_key).set_value("sample")
+    at = _run(at)
+    for kind, key, value in setup:
+        getattr(at, kind)(key=key).set_value(value)
+    if setup:
+        at = _run(at)
+    at.button(key=go_key).click()
+    return _run(at)
+
+
+def _raw_and_anonymized_shown(at) -> None:
+    assert 'class="anon-raw"' in _texts(at.markdown)  # raw still embedded (no media URL)
+    assert any("Anonymized" in c for el in at.get("image") for c in el.captions)
+    assert not SERVER_PATH.search(_all_text(at))
+
+
+def _survives_sidebar_change(at, result_key: str, kind: str, key: str, value):
+    """A sidebar change keeps the result on screen (the same stored object), marked stale."""
+    stored = at.session_state[f"_anon_page_result_{result_key}"]
+    getattr(at, kind)(key=key).set_value(value)
+    at = _run(at)
+    assert at.session_state[f"_anon_page_result_{result_key}"] is stored
+    assert "Settings changed since this result" in _texts(at.info)
+    return at
+
+
 @pytest.mark.parametrize(("page", "uploader", "button"), UPLOAD_PAGES)
 def test_bad_file_gives_the_shared_message(page, uploader, button, new_app, app_tmp, model_dir):
     at = _run(new_app(page))
@@ -77,43 +105,30 @@ def test_benchmark_opens_with_the_stored_table(new_app):
 def test_benchmark_sample_shows_raw_and_anonymized_frame(new_app, model_dir):
     """A benchmark run on the walkway sample: the table, and raw (with its ground truth) | anonymized of the
     middle scored frame; the anonymized still covers the ground-truth people the raw one shows."""
-    at = _run(new_app("pages/9_Benchmark.py"))
-    at.segmented_control(key="bench_source").set_value("sample")
-    at = _run(at)
-    at.number_input(key="bench_max").set_value(4)
-    at = _run(at)
-    at.button(key="bench_go").click()
-    at = _run(at)
+    at = _sample_result(_run(new_app("pages/9_Benchmark.py")), "bench_source", "bench_go",
+                        ("number_input", "bench_max", 4))
     assert "walkway sample: 4 frames" in _texts(at.subheader)
     assert "Verdict:" in _texts(at.success) + _texts(at.warning)
-    assert 'class="anon-raw"' in _texts(at.markdown) and "ground-truth boxes in green" in _texts(at.markdown)
+    _raw_and_anonymized_shown(at)
+    assert "ground-truth boxes in green" in _texts(at.markdown)
     assert any("Anonymized by yolox-nano" in c for el in at.get("image") for c in el.captions)
     stills = at.session_state["_anon_page_result_bench"].value["preview"]
     assert stills["frame"] == 2 and stills["boxes"] >= 1 and stills["raw"].shape == stills["anon"].shape
     changed = np.abs(stills["raw"].astype(int) - stills["anon"]).max(axis=2) > 30
     assert 0.002 < changed.mean() < 0.6, changed.mean()  # the people anonymized, not the whole frame
-    assert not SERVER_PATH.search(_all_text(at))
 
 
 def test_counting_sample_verdict_side_by_side_and_survives_sidebar(new_app, model_dir):
-    at = _run(new_app("pages/4_Person_counting.py"))
-    at.segmented_control(key="count_mode").set_value("sample")
-    at = _run(at)
-    at.button(key="count_go").click()
-    at = _run(at)
+    at = _sample_result(_run(new_app("pages/4_Person_counting.py")), "count_mode", "count_go")
     verdicts = _texts(at.success) + _texts(at.warning)
     assert "counting on anonymized video" in verdicts and "vs raw" in verdicts, verdicts
-    assert 'class="anon-raw"' in _texts(at.markdown)  # raw still embedded next to the anonymized one
-    assert any("Anonymized" in c for el in at.get("image") for c in el.captions)
+    _raw_and_anonymized_shown(at)
     assert "utility retained" not in _all_text(at).lower()
     before = at.session_state["_anon_page_result_count"]
     audit = json.loads(before.value["audit"].read_text())  # the counted video's audit report, offered for download
     assert audit["output"]["sha256"] == hashlib.sha256(before.value["video"].read_bytes()).hexdigest()
     assert audit["analytics"]["person_count"]["frames_counted"] == audit["summary"]["frames"] > 0
-    at.toggle(key="anon_w_custom_threshold").set_value(True)  # a sidebar change: the result stays, marked stale
-    at = _run(at)
-    assert at.session_state["_anon_page_result_count"] is before
-    assert "Settings changed since this result" in _texts(at.info)
+    at = _survives_sidebar_change(at, "count", "toggle", "anon_w_custom_threshold", True)
     assert "counting on anonymized video" in _texts(at.success) + _texts(at.warning)
 
 
@@ -122,25 +137,17 @@ def test_attributes_deboarding_sample_end_to_end_and_survives_sidebar(new_app):
     at.segmented_control(key="attributes_mode").set_value("sample")
     at = _run(at)
     assert "deboarding" in at.selectbox(key="attributes_sample").options[-1].lower()
-    at.selectbox(key="attributes_sample").set_value("deboarding")
-    at.selectbox(key="attributes_method").set_value("blur")  # the quick methods keep this test short
-    at.multiselect(key="attributes_compared").set_value(["blur", "pixelate"])
-    at = _run(at)
-    at.button(key="attributes_go").click()
-    at = _run(at)
+    at = _sample_result(at, "attributes_mode", "attributes_go", ("selectbox", "attributes_sample", "deboarding"),
+                        ("selectbox", "attributes_method", "blur"),  # the quick methods keep this test short
+                        ("multiselect", "attributes_compared", ["blur", "pixelate"]))
     verdicts = _texts(at.success) + _texts(at.warning)
     assert "of faces are re-identified" in verdicts and "emotion read on anonymized passengers" in verdicts
     assert "Deboarding passengers" in _texts(at.subheader)
-    assert 'class="anon-raw"' in _texts(at.markdown) and at.get("image")
-    assert not SERVER_PATH.search(_all_text(at))
-    stored = at.session_state["_anon_page_result_attributes"]
-    # the shared sidebar's threshold (the same setting as on every page): the result stays, marked stale
-    at.toggle(key="anon_w_custom_threshold").set_value(True)
-    at = _run(at)
+    _raw_and_anonymized_shown(at)
+    # the shared sidebar's threshold (the same setting as on every page)
+    at = _survives_sidebar_change(at, "attributes", "toggle", "anon_w_custom_threshold", True)
     assert at.session_state["anon_settings"]["custom_threshold"] is True
-    assert at.session_state["_anon_page_result_attributes"] is stored
     assert "Deboarding passengers" in _texts(at.subheader)
-    assert "Settings changed since this result" in _texts(at.info)
     assert "CenterFace's 5 landmarks" in _texts(at.sidebar.caption)
 
 
@@ -162,21 +169,12 @@ def test_webcam_page_defaults_to_auto_without_changing_other_pages(new_app):
 
 
 def test_tracking_sample_verdict_side_by_side_no_dock_zone_on_uploads(new_app, model_dir, small_clip):
-    at = _run(new_app("pages/2_Industrial_tracking.py"))
-    at.segmented_control(key="track_mode").set_value("sample")
-    at = _run(at)
-    at.button(key="track_go").click()
-    at = _run(at)
+    at = _sample_result(_run(new_app("pages/2_Industrial_tracking.py")), "track_mode", "track_go")
     verdicts = _texts(at.success) + _texts(at.warning)
     assert "tracking on anonymized video" in verdicts or "tracks on anonymized video" in verdicts, verdicts
-    assert 'class="anon-raw"' in _texts(at.markdown) and at.get("image")
+    _raw_and_anonymized_shown(at)
     assert "dock" in _texts(at.caption)  # the sample's own zone, said so
-    assert not SERVER_PATH.search(_all_text(at))
-    stored = at.session_state["_anon_page_result_track"]
-    at.slider(key="track_trail").set_value(10)  # a sidebar change: the result stays, marked stale
-    at = _run(at)
-    assert at.session_state["_anon_page_result_track"] is stored
-    assert "Settings changed since this result" in _texts(at.info)
+    at = _survives_sidebar_change(at, "track", "slider", "track_trail", 10)
     # an upload gets no zone unless the user writes one (the dock belongs to the sample's 960x540 floor)
     at.segmented_control(key="track_mode").set_value("upload")
     at = _run(at)

@@ -9,6 +9,7 @@ import re
 import cv2
 import numpy as np
 import pytest
+from e2e.helpers import download
 
 from anon_core.detectors import create_detector
 from anon_core.media import VideoReader, probe
@@ -49,14 +50,8 @@ def test_upload_clip_download_is_anonymized(browser, streamlit_url, faces_clip, 
         page.get_by_text("Anonymize first").first.wait_for(timeout=60_000)
         page.locator('[data-testid="stMain"] input[type="file"]').set_input_files(str(faces_clip))
         page.get_by_text("Anonymized · frame").first.wait_for(timeout=TIMEOUT_MS)
-        button = page.get_by_role("button", name=re.compile("Anonymized file"))
-        button.wait_for(timeout=30_000)
-        if screenshot_dir:
-            page.screenshot(path=str(screenshot_dir / "home_result.png"), full_page=True)
-        with page.expect_download(timeout=60_000) as dl:
-            button.click()
-        out = tmp_path / "downloaded.mp4"
-        dl.value.save_as(out)
+        out = download(page, re.compile("Anonymized file"), tmp_path / "downloaded.mp4",
+                       screenshot_dir / "home_result.png" if screenshot_dir else None, timeout_ms=30_000)
 
         # The upload's temporary copy is gone once processing ended; only the result folder is left.
         sessions = list((app_tmp / "anonymize-first-app").glob("session-*"))

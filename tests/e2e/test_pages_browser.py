@@ -139,12 +139,17 @@ def test_home_sample_and_raw_urls(page, browser, demo_url, centerface):
     _check_result(page)
 
 
-def test_tracking_sample(page, demo_url):
-    _open(page, f"{demo_url}/Industrial_tracking", "Industrial tracking")
+@pytest.mark.parametrize(("path", "title", "button", "shot", "verdict"), [
+    ("Industrial_tracking", "Industrial tracking", "Track clip", "2_industrial_tracking", "on anonymized video"),
+    ("Person_counting", "Person counting", "Count persons", "4_person_counting", "counting on anonymized video"),
+])
+def test_clip_page_sample(page, demo_url, path, title, button, shot, verdict):
+    _open(page, f"{demo_url}/{path}", title)
     _click_segment(page, "Sample")
-    _press(page, "Track clip")
+    _press(page, button)
     _check_result(page)
-    _screenshot(page, "2_industrial_tracking")
+    assert verdict in _main(page).inner_text()
+    _screenshot(page, shot)
     _toggle_sidebar(page, "Custom detection threshold")
     _check_result(page)
     assert "Settings changed since this result" in _main(page).inner_text()
@@ -162,17 +167,6 @@ def test_attributes_deboarding_sample(page, demo_url):
     _toggle_sidebar(page, "Write estimates on the output")
     _check_result(page)
     assert "Deboarding passengers" in _main(page).inner_text()
-
-
-def test_counting_sample(page, demo_url):
-    _open(page, f"{demo_url}/Person_counting", "Person counting")
-    _click_segment(page, "Sample")
-    _press(page, "Count persons")
-    _check_result(page)
-    assert "counting on anonymized video" in _main(page).inner_text()
-    _screenshot(page, "4_person_counting")
-    _toggle_sidebar(page, "Custom detection threshold")
-    _check_result(page)
 
 
 def test_privacy_and_benchmark(page, demo_url):
@@ -199,23 +193,26 @@ def test_privacy_and_benchmark(page, demo_url):
     assert _main(page).locator(".anon-raw img").count() == 1
 
 
-@pytest.mark.parametrize(("path", "title", "button"), [
-    ("", "Anonymize first", None),
-    ("/Industrial_tracking", "Industrial tracking", "Track clip"),
-    ("/Age_sex_emotion", "Age, sex and emotion", "Analyze clip"),
-    ("/Person_counting", "Person counting", "Count persons"),
+@pytest.mark.parametrize(("path", "title", "segment", "button", "name"), [
+    ("", "Anonymize first", None, None, "fake.mp4"),
+    ("/Industrial_tracking", "Industrial tracking", None, "Track clip", "fake.mp4"),
+    ("/Age_sex_emotion", "Age, sex and emotion", None, "Analyze clip", "fake.mp4"),
+    ("/Person_counting", "Person counting", None, "Count persons", "fake.mp4"),
+    ("/Benchmark", "Benchmark", "Load a JSON", None, "fake.json"),
 ])
-def test_bad_file_on_every_page(page, demo_url, tmp_path, path, title, button):
-    fake = tmp_path / "fake.mp4"
+def test_bad_file_on_every_page(page, demo_url, tmp_path, path, title, segment, button, name):
+    fake = tmp_path / name
     fake.write_bytes(FAKE)
     _open(page, f"{demo_url}{path}", title)
+    if segment:
+        _click_segment(page, segment)
     _main(page).locator('input[type="file"]').first.set_input_files(str(fake))
     _idle(page)
     if button:
         _press(page, button)
     _main(page).get_by_text("could not be processed").first.wait_for(timeout=60_000)
     text = _main(page).inner_text()
-    assert "fake.mp4" in text and CRASH not in text and not SERVER_PATH.search(text)
+    assert name in text and CRASH not in text and not SERVER_PATH.search(text)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stProgress"]').count() == 0  # no bar left hanging
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from conftest import load_person_image
 from controls.clips import FRAMES, clip_nccs, moving_face_clip
+from e2e.helpers import download
 
 from anon_core.metrics.leak import LEAK_NCC
 
@@ -64,14 +65,8 @@ def test_reviewer_adds_a_missed_region_and_downloads_it_anonymized(browser, stre
         page.get_by_role("button", name="Add region").click()
         page.get_by_text("Changes").first.wait_for(timeout=TIMEOUT_MS)
         page.get_by_role("button", name="Re-render with changes").click()
-        button = page.get_by_role("button", name=re.compile("Reviewed file"))
-        button.wait_for(timeout=TIMEOUT_MS)
-        if screenshot_dir:
-            page.screenshot(path=str(screenshot_dir / "review.png"), full_page=True)
-        with page.expect_download(timeout=60_000) as dl:
-            button.click()
-        out = tmp_path / "reviewed.mp4"
-        dl.value.save_as(out)
+        out = download(page, re.compile("Reviewed file"), tmp_path / "reviewed.mp4",
+                       screenshot_dir / "review.png" if screenshot_dir else None, timeout_ms=TIMEOUT_MS)
     finally:
         context.close()
     after = clip_nccs(path, out, boxes)
