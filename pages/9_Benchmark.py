@@ -54,10 +54,8 @@ def _run(gt_dir: Path, title: str, target: str, picked: tuple[str, ...], max_fra
         data = run_bench(BenchConfig(gt_dir, target, picked, track_every=(1, 5), max_frames=max_frames),
                          progress=lambda name: (done.append(name), bar.update(len(done))))
     data.setdefault("dataset", {}).update(name=title, path=title)  # the user's name for it, not a server folder
-    skipped = {s["name"] for s in data.get("skipped", [])}
-    model = next((m for m in picked if m not in skipped), None)
     with st.spinner("Anonymizing a frame for the raw | anonymized view …"):
-        shown = bench_view.preview(gt_dir, target, model, max_frames) if model else None
+        shown = bench_view.preview(gt_dir, data, max_frames)
     return {"bench": data, "preview": shown}
 
 

@@ -27,6 +27,8 @@ layout.privacy_note() -> None                                   the short "what 
 sidebar.pipeline_settings(default_targets=None, allowed_targets=("face", "person")) -> PipelineConfig
     Targets, method, detectors (+ badges), threshold, detect-every-N, policy upload.  Values live in
     st.session_state["anon_settings"] (a dict), so they survive page switches; call it on every page.
+sidebar.detection_settings(face_detector, note) -> PipelineConfig   the detection part only (shared threshold;
+    one fixed face detector, `note` says why), for a page whose own methods replace the anonymization settings
 sidebar.current_settings() -> dict                              the persisted raw values (read-only use)
 models.load_detector(name, threshold=None) -> Detector          @st.cache_resource, shared read-only
 models.make_pipeline(config, analyzers=None) -> Pipeline | None  new Pipeline per call (per session/run);
@@ -47,7 +49,8 @@ video.show_video_result(result, key) / video.show_image_result(result, key)
 webcam.webcam_streamer(key, pipeline_factory, show_raw=False) -> (ctx, LiveAnonymizer)
     streamlit-webrtc SENDRECV; the browser only ever receives pipeline output (a masked frame until
     the first processed one, fully obscured on errors); LiveAnonymizer.results is a queue.Queue of
-    per-frame dicts {frame, regions, fps, error}.
+    per-frame dicts {frame, regions, faces, fps, error}: regions = all anonymized, faces = faces_in_view()
+    (regions on a track, started only by a detection >= 0.5; weak candidates are anonymized, not counted).
 charts.regions_figure(per_frame) -> plotly Figure   (+ trajectories, timeline, emotion_mix, speed_vs_quality ...)
 feedback.guard(name) / feedback.bad_file(name, exc)   the one bad-file message (no server paths), then st.stop()
 feedback.Progress(label, total) as bar: bar.update(done)   done/total, speed, time left; removed on exit/error
@@ -56,4 +59,5 @@ results.lookup(key, sig, source) -> (value, stale) / results.put(key, sig, value
 compare.side_by_side(raw_rgb, anon_rgb) / compare.inline_image(rgb, caption)   raw embedded (no media URL)
 compare.verdict(text, good) / compare.frame_pair(raw_path, anon_path)   the one-line verdict; same frame of both
 attributes_view / tracking_view / counting_view / bench_view   the sections of those pages
+    (bench_view.preview(gt_dir, target, model, max_frames): raw with ground truth | anonymized stills)
 """

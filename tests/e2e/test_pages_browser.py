@@ -191,6 +191,7 @@ def test_privacy_and_benchmark(page, demo_url):
     assert "Verdict:" in text and not SERVER_PATH.search(text) and CRASH not in text
     assert "ground-truth boxes in green" in text and "Anonymized by" in text  # raw | anonymized of a frame
     assert _main(page).locator(".anon-raw img").count() == 1
+    _screenshot(page, "9_benchmark_sample")
 
 
 @pytest.mark.parametrize(("path", "title", "segment", "button", "name"), [
