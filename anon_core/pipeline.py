@@ -277,6 +277,8 @@ class Pipeline:
         else:
             tracked = self.tracker.update(None)
         regions = self._select(tracked, dets is not None)
+        if dets is None and len(self.schedule.carried):  # static low-score candidates (schedule.py)
+            regions = Detections.concat([regions, self.schedule.carried])
         self._regions = regions
         kept: list[dict] = []
         for control in self.controls:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from anon_core.detections import Detections
+from anon_core.detections import Detections, box_iou
 
 MOTION_SIDE = 160  # width of the motion-check thumbnail
 MOTION_DELTA = 18  # grey-level change that counts as motion
@@ -33,6 +33,12 @@ RING_SHARE = 0.12
 # (coverage 1.0, collateral 3.4 %); gap 3: 35 runs, coverage 0.9997, collateral 4.5 %; gap 4: 29 runs
 # but collateral 5.04 %, over the 5 % goal (carried regions grow while they wait).
 COSTLY_REQUEST_GAP = 3
+# A low-score face candidate (below the tracker's 0.5, so no track) found again at the same place by
+# the next frame's run is carried as it is until the next run, as long as no pixel around it changes,
+# instead of running the detector on every frame: static background look-alikes at CenterFace's 0.1
+# kept the six-face clip detecting (two views) on 6 frames in a row.
+STATIC_IOU = 0.7
+STATIC_PAD = 0.5  # any thumbnail change within the candidate's box grown by this share re-detects
 
 
 class DetectionSchedule:
@@ -55,6 +61,8 @@ class DetectionSchedule:
         self.current_every = 1 if self.every == "auto" else self.every
         self._thumb = None
         self._requested = False
+        self.carried = Detections.empty()  # static low-score candidates the pipeline carries (auto)
+        self._candidates = np.zeros((0, 4), np.float32)
 
     def decide(self, index: int, frame: np.ndarray, regions: Detections | None) -> str | None:
         """"full" (detect on the whole frame), "roi" (re-detect around the tracked regions only:
@@ -79,16 +87,31 @@ class DetectionSchedule:
 
     def detected(self, index: int, tracked: Detections, mode: str = "full") -> None:
         """Record a detection run and adapt N from the tracks it produced."""
+        det = tracked[tracked.origin == "detected"] if tracked.origin is not None else tracked
+        static = self._static_candidates(det, consecutive=index == self.last_detect + 1)
         self.last_detect = index
         if mode == "full":
             self.last_full = index
         if self.every == "auto":
-            self.current_every = self._adaptive_every(tracked)
+            self.current_every = self._adaptive_every(tracked, det, static)
 
-    def _adaptive_every(self, tracked: Detections) -> int:
-        det = tracked[tracked.origin == "detected"] if tracked.origin is not None else tracked
-        if self.confirm_new and len(det) and det.track_ids is not None and (det.track_ids < 0).any():
-            return 1  # unconfirmed tracks: confirm them before predicting
+    def _static_candidates(self, det: Detections, consecutive: bool) -> np.ndarray:
+        """Which rows of `det` are low-score candidates no track took (hits 0) that the previous
+        frame's run found at the same place (IoU >= STATIC_IOU); those are kept in `carried`."""
+        static = np.zeros(len(det), bool)
+        if det.track_ids is None or "hits" not in det.data or not self.confirm_new or self.every != "auto":
+            self.carried = Detections.empty()
+            return static
+        candidate = (det.track_ids < 0) & (np.asarray(det.data["hits"]) == 0)
+        if consecutive and candidate.any() and len(self._candidates):
+            static[candidate] = box_iou(det.xyxy[candidate], self._candidates).max(1) >= STATIC_IOU
+        self._candidates = det.xyxy[candidate]
+        self.carried = det[static].with_(origin=np.full(int(static.sum()), "held"))
+        return static
+
+    def _adaptive_every(self, tracked: Detections, det: Detections, static: np.ndarray) -> int:
+        if self.confirm_new and len(det) and det.track_ids is not None and ((det.track_ids < 0) & ~static).any():
+            return 1  # unconfirmed tracks or new low-score candidates: confirm them before predicting
         if self.roi:
             return self.max_every  # moving regions are re-detected in crops ("roi"), not by full runs
         speed = tracked.data.get("speed")
@@ -122,6 +145,10 @@ class DetectionSchedule:
         changed = (cv2.absdiff(thumb, self._thumb) > MOTION_DELTA).astype(np.uint8)
         if not changed.any():
             return None
+        f = changed.shape[1] / shape[1]
+        for x1, y1, x2, y2 in self.carried.padded(STATIC_PAD).xyxy * f:
+            if changed[max(0, int(y1)):int(np.ceil(y2)) + 1, max(0, int(x1)):int(np.ceil(x2)) + 1].any():
+                return "full"  # a carried candidate may have moved: look again, with both views
         count, labels, stats, _ = cv2.connectedComponentsWithStats(changed, connectivity=8)
         big = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= MOTION_MIN_BLOB]
         if not big:
