@@ -21,7 +21,9 @@ from typing import Protocol
 import numpy as np
 
 from anon_core.anonymize.regions import RegionAnonymizer
+from anon_core.consent import ConsentControl, enrol_folder_cached
 from anon_core.detections import Detections
+from anon_core.zones import ZoneControl, parse_zone
 
 
 class RegionControl(Protocol):
@@ -38,13 +40,9 @@ class RegionControl(Protocol):
 
 def build_controls(config, policy) -> list[RegionControl]:
     """The controls a PipelineConfig asks for (its own settings, then the policy file's)."""
-    from anon_core.zones import ZoneControl, parse_zone
-
     controls: list[RegionControl] = []
     keep = config.keep_faces or getattr(policy, "keep_faces", None)
     if keep:
-        from anon_core.consent import ConsentControl, enrol_folder_cached
-
         controls.append(ConsentControl(enrol_folder_cached(Path(keep))))
     zones = [parse_zone(z) if isinstance(z, str) else z for z in config.zones] + list(getattr(policy, "zones", []))
     if zones:

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from anon_core.media import VideoReader
+from anon_core.synth import load_faces
 from ui import charts, compare
 
 REID_HELP = ("Share of faces a face recogniser (dlib, 128-d embedding) still matches to the raw face "
@@ -90,9 +92,6 @@ def passenger_emotions(video: Path, faces_jsonl: Path, estimator, stride: int = 
     """Emotion of every passenger (ground-truth face boxes of the sample) on every `stride`-th frame of
     `video`: rows {t, passenger, emotion}. The same boxes on raw and anonymized frames, so the two runs
     differ only by what anonymization left of the face."""
-    from anon_core.media import VideoReader
-    from anon_core.synth import load_faces
-
     truth = load_faces(faces_jsonl)
     rows = []
     with VideoReader(video) as reader:

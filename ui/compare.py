@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 import streamlit as st
 
+from anon_core.media import VideoReader, probe
+
 RAW_JPEG_QUALITY = 85  # stills for comparison only; ~40 KB at 640x360
 
 
@@ -43,8 +45,6 @@ def side_by_side(raw_rgb: np.ndarray | None, anon_rgb: np.ndarray, raw_caption: 
 
 def frame_pair(raw_path: Path, anon_path: Path, at: float = 0.5, side: int = 640):
     """(raw_rgb, anon_rgb) of the same frame (at this fraction of the clip), downscaled for display."""
-    from anon_core.media import VideoReader, probe
-
     total = probe(anon_path).frame_count or 1
     index = int(at * (total - 1))
     pair = []

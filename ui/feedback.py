@@ -17,6 +17,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from anon_core.groundtruth import GroundTruthError
+from anon_core.media import MediaError
+
 # Absolute paths (server temp folders, install dirs) are replaced by their last component: the user knows
 # the file by its own name and the server layout is nobody's business.
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[^/\s'\":,)]+){2,}/?")
@@ -32,9 +35,6 @@ def user_message(exc: BaseException | str) -> str:
 def bad_file(name: str, exc: BaseException | str) -> None:
     """The one message every page shows when an input cannot be processed (the media hint only when the
     file itself is the problem: anon_core's MediaError / GroundTruthError, or a plain message)."""
-    from anon_core.groundtruth import GroundTruthError
-    from anon_core.media import MediaError
-
     text = user_message(exc).rstrip(".")
     hint = BAD_FILE_HELP if isinstance(exc, (str, MediaError, GroundTruthError)) else ""
     st.error(f"**{name}** could not be processed: {text}. {hint}".rstrip(), icon=":material/error:")

@@ -23,6 +23,7 @@ from pathlib import Path
 import streamlit as st
 
 from anon_core.media import IMAGE_SUFFIXES, VIDEO_SUFFIXES
+from anon_core.synth import ensure_sample, sample_paths
 
 UPLOAD_IMAGE_TYPES = ("jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff")
 UPLOAD_VIDEO_TYPES = ("mp4", "mov", "avi", "mkv", "webm", "m4v")
@@ -157,14 +158,10 @@ def _upload(key: str, media: tuple[str, ...]) -> MediaChoice | None:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _sample_files(kind: str, seconds: str | None = None) -> str:
     """Synthetic samples only (no user media is ever cached): generate once, reuse the file path."""
-    from anon_core.synth import ensure_sample
-
     return str(ensure_sample(kind, seed=0, **({"seconds": float(seconds)} if seconds else {})).root)
 
 
 def sample_choice(kind: str) -> MediaChoice:
-    from anon_core.synth import sample_paths
-
     # ANON_APP_SAMPLE_SECONDS: shorter samples for tests and quick demos (default: each kind's own length)
     seconds = os.environ.get("ANON_APP_SAMPLE_SECONDS") or None
     with st.spinner(f"Generating the {kind} sample (first time only) …"):

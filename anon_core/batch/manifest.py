@@ -15,6 +15,8 @@ import os
 import time
 from pathlib import Path
 
+from anon_core.cli.options import config_from_args
+
 MANIFEST_NAME = "batch_manifest.jsonl"
 SETTINGS_VERSION = 1  # bump when the meaning of the settings below changes
 # Options that change output bytes.  Others (progress, download, workers, engine) do not.
@@ -24,8 +26,6 @@ DONE = ("done", "skipped")
 
 def settings_of(args) -> dict:
     """Everything that determines the output of a file, as plain JSON."""
-    from anon_core.cli.options import config_from_args
-
     config = config_from_args(args).to_dict()
     config.pop("auto_download", None)
     config.pop("device", None)  # in "job" below, as before the pipeline config carried it

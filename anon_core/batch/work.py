@@ -16,6 +16,9 @@ from pathlib import Path
 from anon_core.batch.discovery import BatchItem
 from anon_core.batch.manifest import is_current
 from anon_core.batch.outputs import UnsafeOutput, may_replace
+from anon_core.cli.options import pipeline_from_args
+from anon_core.jobs import JobOptions, anonymize_image, anonymize_video
+from anon_core.media import EncodeOptions, MediaError
 from anon_core.models.checksums import sha256_file
 
 FrameSink = Callable[[int], None]  # frames done since the last call
@@ -80,8 +83,6 @@ class BatchWorker:
 
     def pipeline(self):
         if self._pipeline is None:
-            from anon_core.cli.options import pipeline_from_args
-
             self._pipeline = pipeline_from_args(self.args)
         return self._pipeline
 
@@ -127,9 +128,6 @@ class BatchWorker:
                             "seconds": round(time.perf_counter() - start, 3), "time": _now()}
 
     def _job(self, it: BatchItem):
-        from anon_core.jobs import JobOptions, anonymize_image, anonymize_video
-        from anon_core.media import EncodeOptions
-
         a = self.args
         ticker = _Ticker(self.frames) if self.frames is not None else None
         options = JobOptions(keep_audio=bool(getattr(a, "keep_audio", False)), report_path=it.report,
@@ -150,8 +148,6 @@ class UnsupportedFile(ValueError):
 
 
 def _describe(exc: Exception) -> str:
-    from anon_core.media import MediaError
-
     text = str(exc) or type(exc).__name__
     known = (MediaError, UnsafeOutput, UnsupportedFile)
     return text if isinstance(exc, known) else f"{type(exc).__name__}: {text}"

@@ -24,9 +24,10 @@ import numpy as np
 from anon_core.bench.methods import DefaceMethod
 from anon_core.bench.runner import hardware
 from anon_core.bench.wider import WiderImage, load_wider
+from anon_core.detectors import create_detector
 from anon_core.media.images import encode_image, read_image
 from anon_core.metrics.leak import MIN_FACE_WIDTH, SIZE_BUCKETS, leak_report
-from anon_core.pipeline import Pipeline, PipelineConfig
+from anon_core.pipeline import Pipeline, PipelineConfig, detector_options
 
 # Anonymize photos (their files and decoded BGR frames) -> the output frames (same order and shapes).
 Anonymize = Callable[[list[Path], list[np.ndarray]], Iterable[np.ndarray]]
@@ -85,8 +86,6 @@ def pipeline_anonymizer(config, device: str = "cpu") -> tuple[Anonymize, dict]:
     device "cuda" (or "cpu-torch" to test it without a GPU) uses the torch face detector."""
     detectors = None
     if device != "cpu":  # the torch port from the registry, with the config's detector options
-        from anon_core.detectors import create_detector
-        from anon_core.pipeline import detector_options
 
         options = detector_options(config, config.face_detector) | {"device": device}
         detectors = {"face": create_detector(config.face_detector, **options)}

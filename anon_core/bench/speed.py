@@ -27,7 +27,12 @@ import numpy as np
 
 from anon_core.bench.methods import DefaceMethod, deface_regions
 from anon_core.bench.runner import hardware
+from anon_core.groundtruth import load_mot
+from anon_core.jobs import JobOptions, anonymize_video
+from anon_core.media.video import VideoReader, probe
 from anon_core.metrics import covered_fraction, region_mask
+from anon_core.pipeline import Pipeline, PipelineConfig
+from anon_core.synth import ensure_sample, load_faces
 
 
 @dataclass
@@ -51,7 +56,6 @@ def _clip_and_gt(cfg: SpeedConfig):
         clip = Path(cfg.clip)
         faces = clip.parent / "faces.jsonl"
         return clip, faces if faces.is_file() else None
-    from anon_core.synth import ensure_sample
 
     extra = {} if cfg.people is None else {"people": cfg.people}
     sample = ensure_sample(cfg.synth, size=tuple(cfg.size), seconds=cfg.seconds, **extra)
@@ -61,8 +65,6 @@ def _clip_and_gt(cfg: SpeedConfig):
 def person_coverage(regions, gt_path: Path, size: tuple[int, int], shape: str, padding: float,
                     min_visibility: float = 0.5) -> dict:
     """Coverage of the ground-truth persons at least `min_visibility` visible, from per-frame regions."""
-    from anon_core.groundtruth import load_mot
-
     gt = load_mot(gt_path)
     covered = total = 0
     w, h = size
@@ -78,8 +80,6 @@ def person_coverage(regions, gt_path: Path, size: tuple[int, int], shape: str, p
 
 def face_recall(regions, faces_path: Path, size: tuple[int, int], shape: str, padding: float) -> dict:
     """Covered recall of the GT faces given each frame's anonymized regions (Detections)."""
-    from anon_core.synth import load_faces
-
     faces = load_faces(faces_path)
     covered = total = frames = 0
     w, h = size
@@ -95,9 +95,6 @@ def face_recall(regions, faces_path: Path, size: tuple[int, int], shape: str, pa
 
 
 def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
-    from anon_core.jobs import JobOptions, anonymize_video
-    from anon_core.pipeline import Pipeline, PipelineConfig
-
     if cfg.target == "person":  # the default person settings (anon video --targets person)
         pipe = Pipeline(PipelineConfig(targets=("person",), detect_every=cfg.detect_every))
     else:
@@ -121,8 +118,6 @@ def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
 
 
 def _frames(report, out: Path) -> int:
-    from anon_core.media.video import probe
-
     n = probe(out).frame_count
     return int(n) if n else 0
 
@@ -141,7 +136,6 @@ def run_deface(cfg: SpeedConfig, clip: Path, out: Path) -> dict:
 
 def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
     clip, faces = _clip_and_gt(cfg)
-    from anon_core.media.video import probe
 
     info = probe(clip)
     result: dict = {"clip": str(clip), "size": [info.width, info.height], "fps_in": info.fps,
@@ -161,8 +155,6 @@ def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
         st = result["ours"]["settings"]
         result["ours"].update(face_recall(regions, faces, size, st["shape"], st["padding"]))
         if cfg.deface:
-            from anon_core.media.video import VideoReader
-
             scale = tuple(int(v) for v in cfg.deface_scale.split("x"))
             with VideoReader(clip) as reader:
                 dregions = deface_regions(reader.frames(), in_shape=scale)

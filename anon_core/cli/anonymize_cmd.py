@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from anon_core.cli.errors import CliError
 from anon_core.cli.gpu_options import add_device_options, video_job
 from anon_core.cli.options import add_control_options, add_output_options, add_pipeline_options, pipeline_from_args
 from anon_core.jobs import (
@@ -15,6 +16,7 @@ from anon_core.jobs import (
     check_video_output,
 )
 from anon_core.media import VIDEO_SUFFIXES, EncodeOptions, MediaError
+from anon_core.outputs import check_outputs
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
@@ -48,8 +50,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from anon_core.cli.main import CliError
-
     if args.job == "image" and args.detect_every != 1:
         args.detect_every = 1
     _check_paths(args)  # refuse bad output paths before loading models
@@ -78,8 +78,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_paths(args: argparse.Namespace) -> None:
     from pathlib import Path
-
-    from anon_core.outputs import check_outputs
 
     out = Path(args.output)
     as_folder = args.job == "frames" and out.suffix.lower() not in VIDEO_SUFFIXES

@@ -11,10 +11,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from anon_core.batch.discovery import DiscoveryError
+from anon_core.batch.outputs import UnsafeOutput
+from anon_core.batch.ray_engine import RayEngineError  # ray itself is imported only when that engine starts
+from anon_core.batch.runner import BatchConfig, run_batch
 from anon_core.cli.anonymize_cmd import X264_PRESETS
 from anon_core.cli.errors import CliError
 from anon_core.cli.gpu_options import add_device_options
-from anon_core.cli.options import add_control_options, add_pipeline_options
+from anon_core.cli.options import add_control_options, add_pipeline_options, pipeline_from_args
+from anon_core.cli.options import config_from_args as pipeline_config_from_args
 from anon_core.media import EncodeOptions
 
 # One GPU, local engine: two files at once kept an H200 as busy as one (325 vs 308-333 frames/s, README);
@@ -56,8 +61,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    from anon_core.batch.runner import BatchConfig
-
     if args.workers is not None and args.workers < 1:
         raise CliError("--workers must be at least 1")
     if args.threads is not None and args.threads < 1:
@@ -80,20 +83,13 @@ def config_from_args(args: argparse.Namespace):
 def check_models(args: argparse.Namespace) -> None:
     """Load the models once here: a missing model is one clear error (and downloaded once) instead of a
     failure per file in every worker."""
-    from anon_core.cli.options import config_from_args, pipeline_from_args
-
     if getattr(args, "device", "cpu") != "cpu" and args.engine != "local":
-        config_from_args(args)  # what the device cannot do is refused here; its GPUs are the workers'
+        pipeline_config_from_args(args)  # what the device cannot do is refused here; its GPUs are the workers'
         return
     pipeline_from_args(args)
 
 
 def run(args: argparse.Namespace) -> int:
-    from anon_core.batch.discovery import DiscoveryError
-    from anon_core.batch.outputs import UnsafeOutput
-    from anon_core.batch.ray_engine import RayEngineError  # ray itself is imported only when that engine starts
-    from anon_core.batch.runner import run_batch
-
     cfg = config_from_args(args)
     try:
         summary = run_batch(cfg, ready=lambda: check_models(args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
+from anon_core.cli.errors import CliError
 from anon_core.devices import DEVICE_HELP, on_device
 
 
@@ -20,7 +21,6 @@ def video_job(args: argparse.Namespace, pipeline, default):
     """The video job for this pipeline: `default` (anon_core.jobs) on the CPU, the batched device job else."""
     if not on_device(pipeline.config):
         return default
-    from anon_core.cli.errors import CliError
 
     if args.batch < 1:
         raise CliError("--batch must be >= 1")

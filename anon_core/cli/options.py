@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from anon_core.anonymize import ANONYMIZERS, Policy, PolicyError
+from anon_core.cli.errors import CliError
 from anon_core.detectors import DETECTORS, ModelUnavailableError, detector_info
 from anon_core.pipeline import Pipeline, PipelineConfig
 
@@ -86,8 +87,6 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> PipelineConfig:
-    from anon_core.cli.main import CliError
-
     policy = None
     if args.policy:
         try:
@@ -108,8 +107,6 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
 
 
 def pipeline_from_args(args: argparse.Namespace, **kwargs) -> Pipeline:
-    from anon_core.cli.main import CliError
-
     config = config_from_args(args)
     try:
         pipeline = Pipeline(config, **kwargs)

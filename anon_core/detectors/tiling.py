@@ -28,6 +28,7 @@ from torchvision.ops import batched_nms
 
 from anon_core.detections import Detections
 from anon_core.detectors.base import Detector, DetectorInfo, check_frame
+from anon_core.detectors.catalog import TILED, availability, create_detector, detector_info
 
 NMS_IOU = 0.45
 MERGE_IOS = 0.6  # a cut box at least this much inside a kept box is part of it
@@ -173,8 +174,6 @@ class TiledDetector(Detector):
 
 def weights_present(name: str) -> bool:
     """A tiled entry runs offline when its base model does."""
-    from anon_core.detectors.catalog import TILED, availability
-
     return availability(TILED[name]["base"]) != "missing"
 
 
@@ -184,8 +183,6 @@ GRID_OPTIONS = ("cols", "rows", "overlap", "full_frame")
 def tiled_spec(name: str, threshold: float | None = None, **options) -> tuple[str, TileGrid, dict]:
     """(base detector name, tile grid, base options) of tiled catalog entry `name`; grid options
     (cols, rows, overlap, full_frame) override the entry's, the rest go to the base detector."""
-    from anon_core.detectors.catalog import TILED, detector_info
-
     spec = TILED[name]
     base_options = {k: v for k, v in options.items() if k not in GRID_OPTIONS}
     grid = TileGrid(**{**spec["grid"], **{k: v for k, v in options.items() if k in GRID_OPTIONS}})
@@ -196,8 +193,6 @@ def tiled_spec(name: str, threshold: float | None = None, **options) -> tuple[st
 def create_tiled(name: str, threshold: float | None = None, auto_download: bool = False, **options) -> TiledDetector:
     """The catalog factory: the ONNX base model of tiled entry `name` on the CPU, wrapped (the torch
     port for `--device cuda`: create_detector(name, device="cuda"))."""
-    from anon_core.detectors.catalog import create_detector, detector_info
-
     base, grid, base_options = tiled_spec(name, threshold, **options)
     if auto_download:
         base_options["auto_download"] = True
