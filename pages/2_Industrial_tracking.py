@@ -118,9 +118,11 @@ if (state is None or stale) and st.button("Track clip", type="primary", key=f"{K
         with feedback.Progress(f"Tracking {choice.name}") as bar:
             outcome = run_job(path, detect, pipeline, tracking, job, gt=gt,
                               progress=lambda i, total: bar.update(i + 1, total))
+        outcome.audit.write(out_dir / "tracked-report.json")  # the audit report of `anon video`, for the clip
         raw, anon = compare.frame_pair(path, job.output)
     state = results.put(KEY, sig, {"video": job.output, "report": outcome.report, "tables": outcome.result.tables,
-                                   "raw": raw, "anon": anon}, folder=out_dir, source=choice.token)
+                                   "audit": out_dir / "tracked-report.json", "raw": raw, "anon": anon},
+                        folder=out_dir, source=choice.token)
     stale = False
 if state is None:
     st.info("Press **Track clip** to track the clip on the raw and on the anonymized frames.")
@@ -138,6 +140,10 @@ with left:
     st.video(str(state["video"]))
     st.download_button("Download tracked anonymized clip", Path(state["video"]).read_bytes(), "tracked.mp4",
                        "video/mp4", key=f"{KEY}_dl_video")
+    st.download_button("JSON audit report", state["audit"].read_bytes(), "tracked-report.json", "application/json",
+                       key=f"{KEY}_dl_audit", icon=":material/receipt_long:",
+                       help="Input and output checksums, models, settings and the anonymized regions per frame: "
+                            "the same report as the video page's")
 with right:
     st.subheader("Tracks per class")
     st.dataframe(tracking_view.tracks_per_class(report), width="stretch")

@@ -65,6 +65,7 @@ def _video_run(choice, path: Path, out_dir: Path) -> dict:
     total = probe(path).frame_count
     with feedback.Progress("Estimating and anonymizing", total) as bar:
         run = run_video(path, dst, detector, analyzer, config, progress=lambda i: bar.update(i + 1))
+    run.audit.write(out_dir / "anonymized-report.json")  # the audit report of `anon video`, for the clip
     raw, anon = compare.frame_pair(path, dst)
     people = None
     if choice.sample_kind == "deboarding":  # exact face boxes of the sample: the same faces on both inputs
@@ -112,6 +113,10 @@ if state["video"] is not None:
     st.video(str(state["video"]))
     st.download_button("Download anonymized clip", state["video"].read_bytes(), "anonymized.mp4", "video/mp4",
                        key=f"{KEY}_dl")
+    audit = state["video"].with_name("anonymized-report.json")
+    st.download_button("JSON audit report", audit.read_bytes(), audit.name, "application/json", key=f"{KEY}_dl_audit",
+                       icon=":material/receipt_long:", help="Input and output checksums, models, settings and the "
+                       "anonymized faces per frame: the same report as the video page's")
 if cmp is None:
     st.warning("No faces found, so there is nothing to compare.")
     layout.privacy_note()

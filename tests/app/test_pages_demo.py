@@ -37,6 +37,13 @@ def _all_text(at) -> str:
     return "\n".join(_texts(at.get(kind)) for kind in ("markdown", "error", "warning", "info", "caption", "success"))
 
 
+def _audit_matches(video, report_name: str) -> None:
+    """The showcase clip's audit report (offered for download next to it) describes exactly that file."""
+    audit = json.loads(video.with_name(report_name).read_text())
+    assert audit["output"]["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
+    assert audit["summary"]["frames"] == len(audit["frames"]) > 0
+
+
 def _sample_result(at, mode_key: str, go_key: str, *setup):
     """Pick the page's sample, apply `setup` ((widget kind, key, value), ...), press its run button."""
     at.segmented_control(key=mode_key).set_value("sample")
@@ -144,6 +151,7 @@ def test_attributes_deboarding_sample_end_to_end_and_survives_sidebar(new_app):
     assert "of faces are re-identified" in verdicts and "emotion read on anonymized passengers" in verdicts
     assert "Deboarding passengers" in _texts(at.subheader)
     _raw_and_anonymized_shown(at)
+    _audit_matches(at.session_state["_anon_page_result_attributes"].value["video"], "anonymized-report.json")
     # the shared sidebar's threshold (the same setting as on every page)
     at = _survives_sidebar_change(at, "attributes", "toggle", "anon_w_custom_threshold", True)
     assert at.session_state["anon_settings"]["custom_threshold"] is True
@@ -174,6 +182,7 @@ def test_tracking_sample_verdict_side_by_side_no_dock_zone_on_uploads(new_app, m
     assert "tracking on anonymized video" in verdicts or "tracks on anonymized video" in verdicts, verdicts
     _raw_and_anonymized_shown(at)
     assert "dock" in _texts(at.caption)  # the sample's own zone, said so
+    _audit_matches(at.session_state["_anon_page_result_track"].value["video"], "tracked-report.json")
     at = _survives_sidebar_change(at, "track", "slider", "track_trail", 10)
     # an upload gets no zone unless the user writes one (the dock belongs to the sample's 960x540 floor)
     at.segmented_control(key="track_mode").set_value("upload")
