@@ -56,6 +56,7 @@ class DetectionSchedule:
         self.reset()
 
     def reset(self) -> None:
+        self.runs = {"full": 0, "roi": 0}  # detector runs by kind since the last reset (anon bench speed)
         self.last_detect = -(10**9)  # last detector run of any kind
         self.last_full = -(10**9)  # last full-frame run
         self.current_every = 1 if self.every == "auto" else self.every
@@ -90,6 +91,7 @@ class DetectionSchedule:
         det = tracked[tracked.origin == "detected"] if tracked.origin is not None else tracked
         static = self._static_candidates(det, consecutive=index == self.last_detect + 1)
         self.last_detect = index
+        self.runs[mode] = self.runs.get(mode, 0) + 1
         if mode == "full":
             self.last_full = index
         if self.every == "auto":

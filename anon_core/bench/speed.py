@@ -107,8 +107,11 @@ def run_ours(cfg: SpeedConfig, clip: Path, out: Path) -> tuple[dict, list]:
     frames = _frames(report, out)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     row = {"tool": "anon", "seconds": seconds, "frames": frames, "fps": frames / seconds,
-           "cpu_seconds": cpu, "cores": cores, "fps_from_cpu": frames / (cpu / cores) if cpu > 0 else None,
+           "cpu_seconds": cpu, "cpu_ms_per_frame": 1000 * cpu / frames if frames else None, "cores": cores,
+           "fps_from_cpu": frames / (cpu / cores) if cpu > 0 else None,
            "detector_runs": report.summary().get("detector_runs"),
+           "runs_by_kind": dict(pipe.schedule.runs),  # full frame (both views) / re-detection (roi)
+           "threads": os.environ.get("ANON_THREADS", "all cores"),  # onnxruntime intra-op threads
            "settings": {"detect_every": cfg.detect_every, "target": cfg.target,
                         "detector": pipe.config.person_detector if cfg.target == "person" else cfg.face_detector,
                         "detect_width": cfg.detect_width,
@@ -175,12 +178,16 @@ def speed_markdown(result: dict) -> str:
     rows = [result["ours"]] + ([result["deface"]] if result.get("deface") else [])
     lines = [f"### anon bench speed: {Path(result['clip']).name} ({result['size'][0]}x{result['size'][1]}, "
              f"{result['frames']} frames)", "",
-             "| Tool | FPS end to end | seconds | CPU seconds | FPS on free cores (from CPU time) | recall@90% |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| Tool | FPS end to end | seconds | CPU seconds | CPU ms/frame | FPS on free cores (from CPU time) "
+             "| detector runs (full/roi) | recall@90% |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         rec, cpu, fc = r.get("recall90"), r.get("cpu_seconds"), r.get("fps_from_cpu")
+        ms, kinds = r.get("cpu_ms_per_frame"), r.get("runs_by_kind")
+        runs = "–" if not kinds else f"{kinds.get('full', 0)}/{kinds.get('roi', 0)}"
         lines.append(f"| {r['tool']} | {r['fps']:.1f} | {r['seconds']:.1f} | {'–' if cpu is None else f'{cpu:.1f}'} | "
-                     f"{'–' if fc is None else f'{fc:.1f}'} | {'–' if rec is None else f'{rec:.3f}'} |")
+                     f"{'–' if ms is None else f'{ms:.1f}'} | {'–' if fc is None else f'{fc:.1f}'} | {runs} | "
+                     f"{'–' if rec is None else f'{rec:.3f}'} |")
     if "speedup_vs_deface" in result:
         lines += ["", f"Speed-up vs deface: {result['speedup_vs_deface']:.2f}x"]
     lines += ["", "Goals: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in result["goals"].items()),
