@@ -137,12 +137,17 @@ def run_deface(cfg: SpeedConfig, clip: Path, out: Path) -> dict:
             "fps": frames / seconds, "note": "subprocess wall time incl. interpreter start-up and model load"}
 
 
+def _load() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
 def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
     clip, faces = _clip_and_gt(cfg)
 
     info = probe(clip)
     result: dict = {"clip": str(clip), "size": [info.width, info.height], "fps_in": info.fps,
-                    "frames": info.frame_count, "hardware": hardware("cpu")}
+                    "frames": info.frame_count, "hardware": hardware("cpu"),
+                    "load_average_1min": {"start": _load()}}  # other jobs on the machine distort wall FPS
     with tempfile.TemporaryDirectory(prefix="anon-speed-") as tmp:
         work = Path(keep_dir) if keep_dir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -150,6 +155,7 @@ def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
         result["ours"], regions = run_ours(cfg, clip, ours_out)
         if cfg.deface:
             result["deface"] = run_deface(cfg, clip, deface_out)
+    result["load_average_1min"]["end"] = _load()
     size = (info.width, info.height)
     if cfg.recall and faces is not None and cfg.target == "person":
         st = result["ours"]["settings"]
@@ -191,5 +197,6 @@ def speed_markdown(result: dict) -> str:
     if "speedup_vs_deface" in result:
         lines += ["", f"Speed-up vs deface: {result['speedup_vs_deface']:.2f}x"]
     lines += ["", "Goals: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in result["goals"].items()),
-              f"Hardware: {result['hardware'].get('cpu')} ({result['hardware'].get('affinity')} cores usable)"]
+              f"Hardware: {result['hardware'].get('cpu')} ({result['hardware'].get('affinity')} cores usable); "
+              f"1-min load average {result.get('load_average_1min')}"]
     return "\n".join(lines) + "\n"
