@@ -63,8 +63,8 @@ def _line(width: int, height: int):
     return (x1 * width, y1 * height, x2 * width, y2 * height)
 
 
-def _options(line) -> CountOptions:
-    return CountOptions(line=line, smoothing=smoothing, window=window, overlay=True)
+def _options(line, relative: bool = False) -> CountOptions:
+    return CountOptions(line=line, relative_line=relative, smoothing=smoothing, window=window, overlay=True)
 
 
 def counts_figure(df: pd.DataFrame) -> go.Figure:
@@ -92,7 +92,7 @@ if source == "webcam":
         inside the pipeline); session.overlay counts what left and draws the count on it."""
         if counter is None:
             return None
-        session = CountSession(counter, _options(_line(640, 480)))
+        session = CountSession(counter, _options(_line(1, 1), relative=True))  # placed on the camera's first frame
         pipe = models.make_pipeline(config, analyzers=session.analyzers)
         if pipe is None:
             return None

@@ -42,6 +42,9 @@ ANALYZER = "person_count"
 class CountOptions:
     count_anonymized: bool = True  # also count the anonymized frames (the regression comparison)
     line: tuple[float, float, float, float] | None = None  # counting line x1, y1, x2, y2 in pixels
+    # line in fractions of the frame (0..1), placed on the first frame: a live camera's size is known only
+    # then (the webcam asks for 640x480, but a camera may give another size)
+    relative_line: bool = False
     anchor: str = "foot"  # foot | center: the track point that crosses the line
     smoothing: str = "none"  # none | median | ema (causal, for the live overlay)
     window: int = 5
@@ -92,8 +95,10 @@ class CountAnalyzer:
     """The raw-frame count as a FrameAnalyzer (anon_core.analytics): runs inside the pipeline on the raw
     frame; only the count and the line-crossing events leave."""
 
-    def __init__(self, counter: PersonCounter, line: LineCounter | None):
+    def __init__(self, counter: PersonCounter, line: LineCounter | None,
+                 first_frame: Callable[[tuple], None] | None = None):
         self.counter, self.line = counter, line
+        self.first_frame = first_frame  # called with the first frame's shape (CountSession places a relative line)
         self.shared = False  # CountSession.reuse_detections: the pipeline runs the counter's own detector
         self.frames = 0
 
@@ -105,6 +110,8 @@ class CountAnalyzer:
     def __call__(self, raw_frame: np.ndarray, detections: Detections | None) -> dict:
         """When the pipeline anonymizes persons with the counter's own detector and ran it on this frame,
         its output is reused instead of detecting again (fresh detector output has no origin column)."""
+        if self.frames == 0 and self.first_frame is not None:
+            self.first_frame(raw_frame.shape)
         if self.shared and detections is not None and detections.origin is None:
             persons = self.counter.select(detections)
         else:
@@ -135,9 +142,10 @@ class CountSession:
         self.counter = counter
         self.options = options or CountOptions()
         self.smoother = RunningSmoother(self.options.smoothing, self.options.window)
+        self.line = None if self.options.relative_line else self.options.line  # in pixels, once known
         self.raw_line = self._line_counter()
         self.anon_line = self._line_counter() if self.options.count_anonymized else None
-        self.analyzer = CountAnalyzer(counter, self.raw_line)
+        self.analyzer = CountAnalyzer(counter, self.raw_line, self._place_line if self.options.relative_line else None)
         self.reset()
 
     @property
@@ -150,7 +158,17 @@ class CountSession:
         self.analyzer.shared = pipeline.detectors.get("person") is self.counter.detector
 
     def _line_counter(self) -> LineCounter | None:
-        return LineCounter(self.options.line, self.options.anchor) if self.options.line is not None else None
+        return LineCounter(self.line, self.options.anchor) if self.line is not None else None
+
+    def _place_line(self, shape: tuple) -> None:
+        """A relative line in pixels of the first frame (of each stream: reset() forgets it)."""
+        if self.options.line is None:
+            return
+        h, w = shape[:2]
+        x1, y1, x2, y2 = self.options.line
+        self.line = (x1 * w, y1 * h, x2 * w, y2 * h)
+        self.raw_line = self.analyzer.line = self._line_counter()
+        self.anon_line = self._line_counter() if self.options.count_anonymized else None
 
     def reset(self) -> None:
         self.analyzer.reset()
@@ -190,7 +208,7 @@ class CountSession:
             lc = self.raw_line
             text = count_lines(fc.smoothed, fc.anonymized, lc.counts.count_in if lc else None,
                                lc.counts.count_out if lc else None)
-            fc.frame = draw_counts(result.frame, text, self.options.line)
+            fc.frame = draw_counts(result.frame, text, self.line)
         self.last = fc
         return fc.frame
 

@@ -73,3 +73,21 @@ def test_count_job_writes_the_counts_into_the_audit_report(tud_short, yolox_coun
 def test_json_safe_replaces_infinities():
     assert json_safe({"a": [1.0, float("inf")], "b": float("nan"), "c": "x"}) == {"a": [1.0, None], "b": None,
                                                                                     "c": "x"}
+
+
+def test_a_relative_line_is_placed_on_the_first_frame(tud_campus, yolox_counter):
+    """The live webcam's line is given in fractions of the frame: placed in pixels on the first frame, drawn
+    there, and placed again after a reset (the next stream may have another size)."""
+    frame = read_image(tud_campus / "img1" / "000001.jpg")  # 640x480
+    session = CountSession(yolox_counter, CountOptions(overlay=True, line=(0.5, 0.0, 0.5, 1.0), relative_line=True))
+    pipe = build_pipeline(PipelineConfig(targets=("face",)), yolox_counter, analyzers=session.analyzers)
+    assert session.raw_line is None  # not placed before a frame is seen
+    out = session.overlay(pipe.process(frame))
+    assert session.line == (320.0, 0.0, 320.0, 480.0) == session.raw_line.line
+    assert session.analyzer.line is session.raw_line and session.anon_line is not None
+    assert (out[200:300, 318:323].astype(int) - frame[200:300, 318:323]).any()  # the line is drawn at x = 320
+    small = np.ascontiguousarray(frame[::2, ::2])
+    pipe.reset()  # a new stream: the job loop and a new webcam stream start here
+    session.reset()
+    session.overlay(pipe.process(small))
+    assert session.line == (160.0, 0.0, 160.0, 240.0)
