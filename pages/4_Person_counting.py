@@ -73,8 +73,11 @@ def counts_figure(df: pd.DataFrame) -> go.Figure:
     for col in [c for c in colours if c in df]:
         fig.add_scatter(x=df["frame"], y=df[col], name=col, mode="lines", line={"color": colours[col], "width": 2,
                         "shape": "hv", "dash": "dot" if col == "ground truth" else None})
+    top = pd.to_numeric(df[[c for c in colours if c in df]].stack(), errors="coerce").max()
+    # half a person of room above the highest count: a line at the maximum is not hidden under the frame
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, template="plotly_white",
-                      xaxis={"title": "frame"}, yaxis={"title": "persons"},
+                      xaxis={"title": "frame"},
+                      yaxis={"title": "persons", "range": [-0.2, (0 if pd.isna(top) else float(top)) + 0.5]},
                       legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"})
     return fig
 
