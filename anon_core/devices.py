@@ -19,7 +19,9 @@ import re
 DEVICE_HELP = "cpu|cuda|cuda:N|cpu-torch"
 # What the device job anonymizes on the device (anon_core/gpu/anonymize.py): region methods only
 DEVICE_METHODS = ("blur", "pixelate", "fill")
-DEVICE_FACE_DETECTORS = ("centerface",)  # torch ports the batched face loop runs
+DEVICE_FACE_DETECTORS = ("centerface",)  # torch ports the batched loop runs (anon_core/gpu/detectors.py)
+DEVICE_PERSON_DETECTORS = ("yolox-nano", "yolox-tiny", "yolox-s", "yolox-m", "yolox-nano-hd", "yolox-tiny-hd",
+                           "yolox-s-hd")
 
 
 def check_device(device: str) -> str:
@@ -45,10 +47,10 @@ def device_support(config) -> str | None:
     if not on_device(config):
         return None
     problems = []
-    if tuple(config.targets) != ("face",):
-        problems.append("--targets face (persons need --device cpu)")
-    if config.face_detector not in DEVICE_FACE_DETECTORS:
+    if "face" in config.targets and config.face_detector not in DEVICE_FACE_DETECTORS:
         problems.append(f"--face-detector {'|'.join(DEVICE_FACE_DETECTORS)}")
+    if "person" in config.targets and config.person_detector not in DEVICE_PERSON_DETECTORS:
+        problems.append(f"--person-detector {'|'.join(DEVICE_PERSON_DETECTORS)}")
     methods = _methods(config)
     if not set(methods) <= set(DEVICE_METHODS):
         problems.append(f"--method {'|'.join(DEVICE_METHODS)} (not {', '.join(sorted(set(methods)))})")
@@ -56,7 +58,7 @@ def device_support(config) -> str | None:
         problems.append("--detect-every 1 (the device detects every frame, in batches)")
     if not problems:
         return None
-    return (f"--device {config.device} anonymizes faces with CenterFace and region methods; use "
+    return (f"--device {config.device} runs CenterFace, YOLOX and region methods; use "
             + ", ".join(problems) + ", or run with --device cpu")
 
 

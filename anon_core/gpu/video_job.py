@@ -1,7 +1,8 @@
 """The pipeline's video job with batched stages on a device: `anon video --device cuda` (or "cpu-torch").
 
     decoder         PyAV -> I420 planes (no colour conversion) -> batches
-    main            pinned upload -> rotate -> BGR view -> CenterFace (torch port, fp16 on CUDA), one batch
+    main            pinned upload -> rotate -> BGR view -> each target's torch port (CenterFace, YOLOX; fp16
+                       on CUDA) on the whole batch
                     -> per frame, the pipeline's own region stage (Pipeline.follow: tracker, hold,
                        region growth, zones / consent list / review, analyzers)
                     -> obscure the regions in the Y and UV planes with the policy's RegionStyle
@@ -129,12 +130,15 @@ class GpuVideoJob:
         if batch < 1:
             raise ValueError("batch must be >= 1")
         self.pipeline = pipeline
-        self.detector = pipeline.detectors["face"]
-        if not hasattr(self.detector, "detect_tensor"):
-            raise ValueError(f"{self.detector.info.name} has no batched torch port for the device job")
-        self.model = self.detector.model
-        self.region = DeviceRegion.of(pipeline.policy.anonymizers["face"])
-        self.fill = yuv_fill(self.region.style.colour)
+        self.detectors = pipeline.detectors
+        for det in self.detectors.values():
+            if not hasattr(det, "detect_tensor"):
+                raise ValueError(f"{det.info.name} has no batched torch port for the device job")
+        self.model = next(iter(self.detectors.values())).model  # where the batches go
+        # each target's region anonymizer from the policy, in its drawing order (persons, then faces on top)
+        targets = pipeline.config.targets
+        self.regions = {label: DeviceRegion.of(a) for label, a in pipeline.policy.anonymizers.items()
+                        if label in targets}
         zones = [c for c in pipeline.controls if isinstance(c, ZoneControl)]
         covering = [c.name for c in pipeline.controls if not isinstance(c, ZoneControl) and getattr(c, "covers", True)]
         if covering:
@@ -154,7 +158,8 @@ class GpuVideoJob:
         return self.pipeline.describe() | {
             "engine": "gpu-i420", "device": str(self.model.device),
             "gpu": torch.cuda.get_device_name(self.model.device) if self.pin else None,
-            "anonymizer": self.region.describe(), "batch": self.batch, "cudnn_tune": self.cudnn_tune}
+            "anonymizers": {label: r.describe() for label, r in self.regions.items()}, "batch": self.batch,
+            "cudnn_tune": self.cudnn_tune}
 
     def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
         job = job or JobOptions()
@@ -244,17 +249,20 @@ class GpuVideoJob:
             frames = torch.cat([frames, frames[-1:].expand(self._batch - n, *frames.shape[1:])])
         y, uv = rotate_planes(*split_i420(frames), rotation)
         bgr = i420_to_bgr(y, uv)
-        dets = self.detector.detect_tensor(bgr)[:n]  # waits for the device: boxes come to the host
+        # each target's detector on the whole batch (waits for the device: boxes come to the host)
+        found = [det.detect_tensor(bgr)[:n] for det in self.detectors.values()]
+        dets = [Detections.concat(per_frame) for per_frame in zip(*found)]
         y, uv = y[:n], uv[:n]
         h, w = y.shape[2:]
         # the BGR frames come to the host only for a control that reads pixels (the consent list)
         pixels = bgr[:n].cpu().numpy() if self.pipeline.needs_pixels else None
         shape_only = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (h, w, 3))
         results = [self.pipeline.follow(shape_only if pixels is None else pixels[k], d) for k, d in enumerate(dets)]
-        boxes = [r.regions.xyxy for r in results]
-        fy, fu, fv = self.fill
-        y = obscure_planes(y, boxes, self.region, fill=(fy,))
-        uv = obscure_planes(uv, [b / 2 for b in boxes], self.region, fill=(fu, fv))
+        for label, region in self.regions.items():
+            boxes = [r.regions.xyxy[r.regions.labels == label] for r in results]
+            fy, fu, fv = yuv_fill(region.style.colour)
+            y = obscure_planes(y, boxes, region, fill=(fy,))
+            uv = obscure_planes(uv, [b / 2 for b in boxes], region, fill=(fu, fv))
         if self.zones is not None:
             y, uv = self.zones.cover(y, uv)
         planes = join_i420(y, uv)

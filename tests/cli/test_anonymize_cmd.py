@@ -181,13 +181,13 @@ def test_video_device_runs_the_batched_device_job(face_clip, tmp_path):
                "--batch", "4", "--method", "pixelate", "--no-progress"])
     assert rc == 0 and probe(out).frame_count == 20
     doc = json.loads(report.read_text())
-    assert doc["pipeline"]["engine"] == "gpu-i420" and doc["pipeline"]["anonymizer"]["method"] == "pixelate"
+    assert doc["pipeline"]["engine"] == "gpu-i420" and doc["pipeline"]["anonymizers"]["face"]["method"] == "pixelate"
     assert doc["pipeline"]["config"]["device"] == "cpu-torch"
     assert sum(len(f["regions"]) > 0 for f in doc["frames"]) >= 18
 
 
 @pytest.mark.parametrize("extra,message", [
-    (["--targets", "face,person"], "--targets face"),
+    (["--targets", "face,person", "--person-detector", "fasterrcnn-v2"], "--person-detector yolox-nano|"),
     (["--face-detector", "dlib-hog"], "--face-detector centerface"),
     ([], "sees no CUDA GPU"),
 ])

@@ -15,7 +15,7 @@ from anon_core.anonymize.regions import RegionStyle
 from anon_core.detections import Detections
 from anon_core.gpu.anonymize import DeviceRegion, obscure_planes
 from anon_core.gpu.video_job import GpuVideoJob
-from anon_core.gpu.yuv import i420_to_bgr, split_i420
+from anon_core.gpu.yuv import i420_to_bgr, split_i420, yuv_fill
 from anon_core.jobs import JobOptions
 from anon_core.media import MediaError, VideoReader
 from anon_core.metrics import covered_recall, region_mask
@@ -82,7 +82,8 @@ def test_device_step_changes_only_the_regions(webcam, method, shape):
     host = torch.from_numpy(np.stack(planes))
     pipeline = Pipeline(PipelineConfig(device="cpu-torch", method=method, shape=shape, detect_width=640))
     job = GpuVideoJob(pipeline, batch=4)
-    assert (job.region.method, job.region.style.shape, job.region.style.padding) == (method, shape, 0.3)
+    face = job.regions["face"]
+    assert (face.method, face.style.shape, face.style.padding) == (method, shape, 0.3)
     out, results = job._device_step(host, 0)
     out = out.numpy()
     h = host.shape[1] * 2 // 3
@@ -90,7 +91,7 @@ def test_device_step_changes_only_the_regions(webcam, method, shape):
         regions = results[k].regions
         assert len(regions) >= 1 and results[k].index == k
         changed = out[k, :h] != planes[k][:h]
-        inside = region_mask(regions, (h, host.shape[2]), "box", job.region.style.padding + 0.01)
+        inside = region_mask(regions, (h, host.shape[2]), "box", job.regions["face"].style.padding + 0.01)
         assert changed.any() and not changed[~inside].any()  # Y plane bit-identical outside the regions
         if method == "fill":
             x1, y1, x2, y2 = regions.xyxy[0].round().astype(int)
@@ -113,13 +114,14 @@ def test_chunked_windows_give_the_same_result(monkeypatch):
 def test_the_device_anonymizer_takes_the_policy_settings_and_their_floors():
     """Strength, padding and shape come from the policy's RegionStyle (one place for the floors)."""
     strong = GpuVideoJob(Pipeline(PipelineConfig(device="cpu-torch", method="pixelate", strength=2.0, padding=0.5)))
-    assert (strong.region.cells, strong.region.style.padding) == (4, 0.5)  # 8 blocks / strength 2
+    assert (strong.regions["face"].cells, strong.regions["face"].style.padding) == (4, 0.5)  # 8 blocks / strength 2
     with pytest.raises(ValueError, match="below its floor"):
         Pipeline(PipelineConfig(device="cpu-torch", method="pixelate", strength=0.5))
     policy = Policy.from_dict({"face": {"method": "fill", "shape": "box", "colour": [0, 0, 255]}})
     filled = GpuVideoJob(Pipeline(PipelineConfig(device="cpu-torch", policy=policy)))  # a policy file's rule wins
-    assert (filled.region.method, filled.region.style.shape, filled.region.style.padding) == ("fill", "box", 0.3)
-    y, u, v = filled.fill  # red in limited-range YUV, as i420_to_bgr shows it again
+    face = filled.regions["face"]
+    assert (face.method, face.style.shape, face.style.padding) == ("fill", "box", 0.3)
+    y, u, v = yuv_fill(face.style.colour)  # red in limited-range YUV, as i420_to_bgr shows it
     bgr = i420_to_bgr(torch.full((1, 1, 2, 2), round(y), dtype=torch.uint8),
                       torch.tensor([round(u), round(v)], dtype=torch.uint8).view(1, 2, 1, 1))
     assert np.abs(bgr[0, 0, 0].numpy().astype(int) - [0, 0, 255]).max() <= 3
