@@ -38,7 +38,6 @@ COSTLY_REQUEST_GAP = 3
 # instead of running the detector on every frame: static background look-alikes at CenterFace's 0.1
 # kept the six-face clip detecting (two views) on 6 frames in a row.
 STATIC_IOU = 0.7
-STATIC_PAD = 0.5  # any thumbnail change within the candidate's box grown by this share re-detects
 
 
 class DetectionSchedule:
@@ -148,23 +147,18 @@ class DetectionSchedule:
         if not changed.any():
             return None
         f = changed.shape[1] / shape[1]
-        for x1, y1, x2, y2 in self.carried.padded(STATIC_PAD).xyxy * f:
-            if changed[max(0, int(y1)):int(np.ceil(y2)) + 1, max(0, int(x1)):int(np.ceil(x2)) + 1].any():
-                return "full"  # a carried candidate may have moved: look again, with both views
+        # any change in the zone a carried candidate would claim as its own (so it can hide no newcomer)
+        if any(changed[zone].any() for zone in _zones(self.carried, f)):
+            return "full"  # it may have moved: look again, with both views
         count, labels, stats, _ = cv2.connectedComponentsWithStats(changed, connectivity=8)
         big = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= MOTION_MIN_BLOB]
         if not big:
             return None
         if regions is None or not len(regions):
             return "full"
-        h, w = changed.shape
-        f = w / shape[1]
-        attached = np.zeros((h, w), bool)
-        # A wider body zone would save detector runs on webcam footage but hides newcomers walking
-        # beside tracked people (walkway recall fell from 0.98 to 0.86 when tried).
-        for x1, y1, x2, y2 in regions.padded(1.0).xyxy * f:
-            y2 += (y2 - y1) * 1.5  # a face's body hangs below it
-            attached[max(0, int(y1)):int(np.ceil(y2)), max(0, int(x1)):int(np.ceil(x2))] = True
+        attached = np.zeros(changed.shape, bool)
+        for zone in _zones(regions, f):
+            attached[zone] = True
         touching = set(np.unique(labels[attached]).tolist())
         if any(k not in touching for k in big):
             return "full"
@@ -189,3 +183,15 @@ class DetectionSchedule:
             return False  # too small to judge at thumbnail scale; the Kalman prediction carries it
         moved = int(outer.sum()) - int(changed[iy1:iy2, ix1:ix2].sum())
         return moved > RING_SHARE * ring_area
+
+
+def _zones(regions: Detections, f: float) -> list[tuple[slice, slice]]:
+    """Thumbnail slices (frame-to-thumbnail scale f) where motion belongs to each region: the region
+    grown by its size on every side, and a face's body below it.  A wider body zone would save
+    detector runs on webcam footage but hides newcomers walking beside tracked people (walkway
+    recall fell from 0.98 to 0.86 when tried)."""
+    zones = []
+    for x1, y1, x2, y2 in regions.padded(1.0).xyxy * f:
+        y2 += (y2 - y1) * 1.5  # a face's body hangs below it
+        zones.append((slice(max(0, int(y1)), int(np.ceil(y2))), slice(max(0, int(x1)), int(np.ceil(x2)))))
+    return zones

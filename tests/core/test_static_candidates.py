@@ -57,3 +57,28 @@ def test_static_low_score_face_is_carried_and_covered_not_detected_every_frame(s
     # runs on frames 0 and 1 (the same place twice: carried), then at the 8-frame cap (9, 10)
     assert sum(runs[:12]) <= 4, runs
     assert runs[12], "the face moved: it is looked for again on that frame"
+
+
+def test_newcomer_beside_a_carried_candidate_is_detected_at_once(small_face, people):
+    """The zone around a carried candidate hides no newcomer: a face appearing right below it (where
+    a tracked face's body would be) makes the detector run on that frame."""
+    small, box = small_face
+    img = load_person_image(people[1], "studio_portrait", max_side=1280)
+    found = create_detector("centerface")(img)
+    big = found.xyxy[found.scores.argmax()]
+    s = 40 / (big[2] - big[0])
+    fx1, fy1 = (int(v) - 10 for v in big[:2] * s)  # a 64 px patch around the 40 px face
+    newcomer = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)[fy1:fy1 + 64, fx1:fx1 + 64]
+    still = frame_with(small, *AT[:2])
+    joined = still.copy()
+    y, x = AT[1] + 70, AT[0]  # below the candidate, inside the zone where a face's body would move
+    joined[y:y + newcomer.shape[0], x:x + newcomer.shape[1]] = newcomer
+    new_box = big * s + np.array([x - fx1, y - fy1, x - fx1, y - fy1])
+    pipe = Pipeline(PipelineConfig(targets=("face",), detect_every="auto", detect_width=640))
+    results = [pipe.process(f) for f in [still] * 5 + [joined] * 2]
+    assert not any(r.detected for r in results[2:5]), "the candidate is carried"
+    assert results[5].detected
+    shape = pipe.config.region("face")
+    for r in results[5:]:
+        mask = region_mask(r.regions, (720, 1280), shape["shape"], shape["padding"])
+        assert covered_fraction(new_box[None], mask)[0] >= 0.9, r.regions.to_records()
