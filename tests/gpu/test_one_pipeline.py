@@ -121,3 +121,34 @@ def test_persons_and_faces_on_the_device_match_the_cpu_pipeline(model_dir, tmp_p
     assert labels == {"face", "person"}
     assert set(dev["pipeline"]["anonymizers"]) == {"face", "person"}
     assert dev["pipeline"]["anonymizers"]["person"]["shape"] == "box"
+
+
+def test_frames_reach_the_host_only_when_a_control_or_analyzer_reads_pixels(tmp_path):
+    """An analyzer (or the consent list) reads pixels: the device job hands it the decoded frame itself;
+    zones read only the frame's shape, so without such a reader nothing is downloaded (a blank view)."""
+    from media_factory import make_clip
+
+    from anon_core.media import VideoReader
+
+    clip = make_clip(tmp_path / "in.mp4", frames=6, size=(160, 120))
+    seen = []
+
+    def analyzer(frame, dets):
+        seen.append(frame.copy())
+        return len(dets)
+
+    zones_only = Pipeline(PipelineConfig(device="cpu-torch", zones=("never=0,0,0.5,0,0.5,1,0,1",)))
+    assert not zones_only.needs_pixels
+    results = []
+    report = anonymize_video_on_device(clip, tmp_path / "out.mp4", zones_only,
+                                       JobOptions(analyzers={"faces": analyzer}, on_frame=results.append), batch=4)
+    assert report.frame_count == 6 and [r.index for r in results] == list(range(6))
+    assert all("faces" in r.analytics for r in results)
+    with VideoReader(clip) as r:
+        raw = list(r.frames())
+    assert len(seen) == 6 and all(np.abs(s.astype(int) - f).mean() < 3 for s, f in zip(seen, raw))
+    assert not zones_only.needs_pixels  # the job's analyzer was removed again
+    given, follow = [], zones_only.follow
+    zones_only.follow = lambda frame, dets: (given.append(frame), follow(frame, dets))[1]
+    anonymize_video_on_device(clip, tmp_path / "out2.mp4", zones_only, batch=4)
+    assert len(given) == 6 and all(f.shape == (120, 160, 3) and f.strides[:2] == (0, 0) for f in given)  # no copy
