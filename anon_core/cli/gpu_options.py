@@ -12,8 +12,9 @@ from anon_core.devices import DEVICE_HELP, on_device
 def add_device_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("device")
     g.add_argument("--device", default="cpu", metavar=DEVICE_HELP,
-                   help="cpu (default): onnxruntime; cuda: the same pipeline with CenterFace in torch on the GPU, "
-                        "batched fp16, frames kept in YUV (needs torch with CUDA); cpu-torch: that path on the CPU")
+                   help="cpu (default): onnxruntime; cuda: the same pipeline with the torch ports (CenterFace, YOLOX) "
+                        "on the GPU, batched fp16, frames kept in YUV (needs torch with CUDA); cpu-torch: that path "
+                        "on the CPU")
     g.add_argument("--batch", type=int, default=16, help="frames per device batch (default 16; not for --device cpu)")
 
 
