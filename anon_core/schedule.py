@@ -1,7 +1,8 @@
 """When to run the detectors: every N frames at least, or "auto".
 
-"auto" detects on every frame while any track is new or unconfirmed, and otherwise lets the
-tracker carry regions for up to `max_every` frames.  Where the pipeline can re-detect in crops
+"auto" detects on every frame while any track is new or unconfirmed (a low-score candidate found
+at the same place by two consecutive runs is carried instead, see STATIC_IOU), and otherwise lets
+the tracker carry regions for up to `max_every` frames.  Where the pipeline can re-detect in crops
 around the tracked regions (face detectors run at any input size), tracked regions that move off
 their predicted boxes trigger such a cheap "roi" run; otherwise N shrinks with the tracks' speed so
 that no region moves more than a quarter of its size between detections.  A cheap motion check (downscaled frame
