@@ -18,7 +18,7 @@ from anon_core.media import MediaError, VideoWriter, open_source, write_image
 from anon_core.media.images import IMAGE_SUFFIXES
 from anon_core.media.sources import FrameFolder, SingleImage
 from anon_core.media.video import VIDEO_SUFFIXES, EncodeOptions, VideoReader
-from anon_core.outputs import Outputs, check_signals, deferred_signals
+from anon_core.outputs import Outputs, check_signals, deferred_signals, public_name
 from anon_core.pipeline import FrameResult, Pipeline
 from anon_core.prefetch import WriteBehind, read_ahead
 from anon_core.report import Report, file_entry
@@ -53,7 +53,7 @@ class ProgressSink:
         if progress is True:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, unit="frame", desc=desc, dynamic_ncols=True)
+            self._bar = tqdm(total=total, unit="frame", desc=public_name(desc), dynamic_ncols=True)
         elif callable(progress):
             self._fn = progress
         self.total = total

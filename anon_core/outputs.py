@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -70,6 +71,17 @@ def same_path(a: str | Path, b: str | Path) -> bool:
         return os.path.samefile(ra, rb)
     except OSError:
         return False
+
+
+_TEMP_NAME = re.compile(r"^\.(?P<stem>.+)\.[A-Za-z0-9_]{8}\.part(?P<suffix>\.[^.]*)?$")
+
+
+def public_name(path: str | Path) -> str:
+    """The name a user gave for an output written through its temp file (`.out.1oy17kdo.part.mp4` ->
+    `out.mp4`), so progress bars and messages never show the temp name; other names unchanged."""
+    name = Path(path).name
+    m = _TEMP_NAME.match(name)
+    return m["stem"] + (m["suffix"] or "") if m else name
 
 
 def _input_files(inputs: Iterable[str | Path]) -> list[Path]:

@@ -160,3 +160,11 @@ def test_pixel_limit_is_enforced_at_its_value(tmp_path, capsys):
     lines = error_lines(capsys.readouterr().err)
     assert rc == 2 and len(lines) == 1 and "larger than" in lines[0], lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["huge.png"]
+
+
+def test_progress_names_the_output_not_its_temp_file(workspace, monkeypatch, capsys):
+    # the job writes `.out.<random>.part.mp4` and renames it at the end; the bar must say out.mp4
+    monkeypatch.chdir(workspace)
+    assert main(["video", "clip.mp4", "-o", "out.mp4"]) == 0
+    err = capsys.readouterr().err
+    assert "out.mp4:" in err and ".part" not in err
