@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from anon_core.atomic import publish, temp_beside
 from anon_core.audit import DEFAULT_DETECTOR, audit_media, frame_ranges, make_detector
 from anon_core.cli.errors import CliError
+from anon_core.cli.options import add_output_options
 from anon_core.media import MediaError
+from anon_core.outputs import check_outputs, write_text_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,30 +25,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--every", type=int, default=1, metavar="N", help="check every N-th frame (default 1)")
     p.add_argument("--json", default=None, metavar="OUT.json", help="write the findings as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.every < 1:
         raise CliError("--every must be >= 1")
+    inputs = [args.original, args.anonymized, args.report]
+    # before the long run: --json never replaces an input or a file this command did not write
+    check_outputs(inputs, files=[args.json], overwrite=args.overwrite)
     bar = None
-    if not args.no_progress:
-        from tqdm import tqdm
 
-        bar = tqdm(unit="frame", desc="audit", dynamic_ncols=True)
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:  # made on the first frame, with its total, so a bad input prints no empty bar
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="frame", desc="audit", dynamic_ncols=True)
+        bar.update(done - bar.n)
+
     try:
         detector = make_detector(args.detector)
         result = audit_media(args.original, args.anonymized, args.report, detector, every=args.every,
-                             progress=(lambda done, total: bar.update(1)) if bar is not None else None)
+                             progress=None if args.no_progress else progress)
     except (MediaError, ValueError, KeyError) as exc:
         raise CliError(str(exc).strip("'\"")) from None
     finally:
         if bar is not None:
             bar.close()
     if args.json:
-        tmp = temp_beside(Path(args.json))
-        tmp.write_text(json.dumps(result.to_dict(), indent=1))
-        publish(tmp, Path(args.json))
+        write_text_atomic(args.json, json.dumps(result.to_dict(), indent=1), inputs=[p for p in inputs if p],
+                          overwrite=args.overwrite)
     kept = sum(len(v) for v in result.kept.values())
     print(f"checked {result.checked} of {result.frames} frame(s) with {args.detector}"
           + (f"; {kept} face(s) found were kept visible on purpose (consent list / never-zone)" if kept else ""))

@@ -7,6 +7,7 @@ from conftest import isolated_sample
 
 from anon_core.audit import frame_ranges
 from anon_core.cli.main import main
+from anon_core.media import open_source
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +45,28 @@ def test_bad_input_is_exit_2(webcam, tmp_path, capsys):
 
 def test_frame_ranges():
     assert frame_ranges([9, 3, 4, 5, 11]) == "3-5, 9, 11" and frame_ranges([]) == ""
+
+
+def test_json_never_replaces_an_input_or_a_file_it_did_not_write(webcam, tmp_path, capsys):
+    out = tmp_path / "anon.mp4"
+    assert main(["video", str(webcam.video), "-o", str(out), "--no-progress"]) == 0
+    before = out.read_bytes()
+    # `--json` naming the anonymized video used to write the findings over it
+    assert main(["audit", str(webcam.video), str(out), "--json", str(out), "--no-progress"]) == 2
+    assert "would overwrite an input" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    mine = tmp_path / "notes.json"
+    mine.write_text("mine")
+    assert main(["audit", str(webcam.video), str(out), "--json", str(mine), "--no-progress"]) == 2
+    assert mine.read_text() == "mine"
+    assert main(["audit", str(webcam.video), str(out), "--json", str(mine), "--overwrite", "--no-progress"]) == 0
+    assert json.loads(mine.read_text())["checked"] == json.loads(mine.read_text())["frames"] > 0
+
+
+def test_progress_bar_has_the_frame_total(webcam, tmp_path, capsys):
+    out = tmp_path / "anon.mp4"
+    assert main(["video", str(webcam.video), "-o", str(out), "--no-progress"]) == 0
+    capsys.readouterr()
+    main(["audit", str(webcam.video), str(out)])
+    frames = sum(1 for _ in open_source(str(out)).frames())
+    assert f"{frames}/{frames}" in capsys.readouterr().err
