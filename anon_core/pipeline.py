@@ -70,6 +70,9 @@ class PipelineConfig:
                 raise ValueError("detect_every must be >= 1 or 'auto'")
         if self.hold_frames < 0:
             raise ValueError("hold_frames must be >= 0")
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            # every detector scores in [0, 1]: above 1 nothing is ever found and every face stays raw
+            raise ValueError(f"threshold must be between 0 and 1 (detector scores), got {self.threshold:g}")
         if self.detect_width is not None and self.detect_width < 32:
             raise ValueError("detect_width must be at least 32 pixels (or None for native resolution)")
         check_device(self.device)

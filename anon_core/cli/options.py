@@ -27,9 +27,12 @@ def _width(value: str) -> int | None:
     if value == "native":
         return None
     try:
-        return max(32, int(value))
+        width = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError("use a pixel width such as 640, or 'native'") from None
+    if width < 32:  # was silently raised to 32 px, where no face is found: refused instead
+        raise argparse.ArgumentTypeError(f"use a pixel width of at least 32 (such as 640), or 'native'; got {value}")
+    return width
 
 
 def _targets(value: str) -> tuple[str, ...]:

@@ -207,3 +207,21 @@ def test_keep_audio_copies_the_track_or_notes_its_absence(face_clip, tmp_path):
     assert main(["video", str(face_clip), "-o", str(tmp_path / "b.mp4"), "--keep-audio", "--no-progress",
                  "--report", str(report)]) == 0
     assert json.loads(report.read_text())["output"]["note"] == "input has no audio"
+
+
+@pytest.mark.parametrize(("option", "message"), [("--threshold=2", "between 0 and 1"),
+                                                  ("--threshold=-0.5", "between 0 and 1"),
+                                                  ("--detect-width=0", "at least 32")])
+def test_settings_that_would_find_no_face_are_refused(tmp_path, capsys, option, message):
+    """`--threshold 2` (no score reaches it) and `--detect-width 0` (was silently raised to 32 px) used
+    to write the photo with every face left raw and exit 0."""
+    photo = tmp_path / "p.png"
+    cv2.imwrite(str(photo), np.full((64, 64, 3), 90, np.uint8))
+    out = tmp_path / "o.png"
+    try:
+        rc = main(["image", str(photo), "-o", str(out), option])
+    except SystemExit as exc:  # an option argparse refuses
+        rc = exc.code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and message in err[-1] and not out.exists()
+    assert not any(p.name.endswith(".part.png") for p in tmp_path.iterdir())
