@@ -7,6 +7,7 @@ Core commands are listed in CORE_COMMANDS; showcases plug theirs in through the
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -23,13 +24,20 @@ CORE_COMMANDS = [
 ]
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A mistyped option is bad input like any other: one line and exit 2, not the whole usage block
+    (`anon image`'s usage alone is 10 lines, and hid the error under it)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser():
     """The argparse parser with every command (imports the command modules: numpy, torch, models)."""
-    import argparse
     import importlib
     from importlib.metadata import entry_points
 
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="anon", description="Anonymize faces and persons in photos and video; run analytics on the result.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -225,3 +225,13 @@ def test_settings_that_would_find_no_face_are_refused(tmp_path, capsys, option, 
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and message in err[-1] and not out.exists()
     assert not any(p.name.endswith(".part.png") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv", [["image", "x.jpg", "-o", "y.jpg", "--method", "foo"], ["imag", "x.jpg"],
+                                  ["video", "x.mp4", "-o", "y.mp4", "--detect-every", "0"]])
+def test_a_mistyped_option_is_one_line_and_exit_2(capsys, argv):
+    """Used to print the whole usage block (10 lines for `anon image`) above the error."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exc.value.code == 2 and len(err) == 1 and "error: " in err[0] and "--help" in err[0]
