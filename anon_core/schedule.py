@@ -1,7 +1,8 @@
 """When to run the detectors: every N frames at least, or "auto".
 
 "auto" detects on every frame while any track is new or unconfirmed (a low-score candidate found
-at the same place by two consecutive runs is carried instead, see STATIC_IOU), and otherwise lets
+at the same place by two consecutive runs is carried instead, see STATIC_IOU; a fixed N carries
+every candidate to its next run), and otherwise lets
 the tracker carry regions for up to `max_every` frames.  Where the pipeline can re-detect in crops
 around the tracked regions (face detectors run at any input size), tracked regions that move off
 their predicted boxes trigger such a cheap "roi" run; otherwise N shrinks with the tracks' speed so
@@ -62,7 +63,7 @@ class DetectionSchedule:
         self.current_every = 1 if self.every == "auto" else self.every
         self._thumb = None
         self._requested = False
-        self.carried = Detections.empty()  # static low-score candidates the pipeline carries (auto)
+        self.carried = Detections.empty()  # low-score candidates the pipeline carries (auto: static ones)
         self._candidates = np.zeros((0, 4), np.float32)
 
     def decide(self, index: int, frame: np.ndarray, regions: Detections | None) -> str | None:
@@ -101,11 +102,16 @@ class DetectionSchedule:
         """Which rows of `det` are low-score candidates no track took (hits 0) that the previous
         frame's run found at the same place (IoU >= STATIC_IOU); those are kept in `carried`."""
         static = np.zeros(len(det), bool)
-        if det.track_ids is None or "hits" not in det.data or not self.confirm_new or self.every != "auto":
+        if det.track_ids is None or "hits" not in det.data or not self.confirm_new:
             self.carried = Detections.empty()
             return static
         candidate = (det.track_ids < 0) & (np.asarray(det.data["hits"]) == 0)
-        if consecutive and candidate.any() and len(self._candidates):
+        if self.every != "auto":
+            # a fixed N never runs the detector early to confirm a candidate, so every candidate is
+            # carried to the next run (it was anonymized on the run's frame only: 4 of 5 frames raw at
+            # N=5); any change around it still re-detects at once (_motion)
+            static = candidate
+        elif consecutive and candidate.any() and len(self._candidates):
             static[candidate] = box_iou(det.xyxy[candidate], self._candidates).max(1) >= STATIC_IOU
         self._candidates = det.xyxy[candidate]
         self.carried = det[static].with_(origin=np.full(int(static.sum()), "held"))

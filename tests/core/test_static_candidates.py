@@ -82,3 +82,47 @@ def test_newcomer_beside_a_carried_candidate_is_detected_at_once(small_face, peo
     for r in results[5:]:
         mask = region_mask(r.regions, (720, 1280), shape["shape"], shape["padding"])
         assert covered_fraction(new_box[None], mask)[0] >= 0.9, r.regions.to_records()
+
+
+def _covered_every_frame(pipe, frames, box, moved_from=None, shift=(0, 0)):
+    shape = pipe.config.region("face")
+    results = [pipe.process(f) for f in frames]
+    for i, r in enumerate(results):
+        at = box + AT + (np.array([*shift, *shift]) if moved_from is not None and i >= moved_from else 0)
+        mask = region_mask(r.regions, (720, 1280), shape["shape"], shape["padding"])
+        assert covered_fraction(at[None], mask)[0] >= 0.9, (i, [r.detected for r in results], r.regions.to_records())
+    return results
+
+
+def test_fixed_every_n_covers_a_low_score_face_between_runs(small_face):
+    """--detect-every 5: a low-score candidate is carried to the next run (it was covered only on the
+    frames the detector ran: 4 of every 5 frames raw), and moving it makes the detector run at once."""
+    small, box = small_face
+    pipe = Pipeline(PipelineConfig(targets=("face",), detect_every=5, detect_width=640))
+    still = frame_with(small, *AT[:2])
+    moved = frame_with(small, *AT[:2] + (40, 30))
+    results = _covered_every_frame(pipe, [still] * 11 + [moved] * 3, box, moved_from=11, shift=(40, 30))
+    assert [r.detected for r in results[:11]] == [True, False, False, False, False] * 2 + [True]
+    assert results[11].detected, "the face moved: it is looked for again on that frame"
+
+
+def test_carried_candidate_survives_re_detections_around_a_moving_tracked_face(small_face, people):
+    """A re-detection in crops around a tracked face that moves does not look at the carried
+    candidate elsewhere in the frame, so it must not drop it."""
+    small, box = small_face
+    img = load_person_image(people[1], "studio_portrait", max_side=1280)
+    found = create_detector("centerface")(img)
+    big = found.xyxy[found.scores.argmax()]
+    s = 120 / (big[2] - big[0])
+    face = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    fx1, fy1 = (int(v) - 40 for v in big[:2] * s)
+    face = face[fy1:fy1 + 200, fx1:fx1 + 200]
+    frames = []
+    for k in range(14):
+        f = frame_with(small, *AT[:2])
+        x = 800 + 6 * k  # the tracked face drifts right: re-detected in a crop, not a full run
+        f[300:300 + face.shape[0], x:x + face.shape[1]] = face
+        frames.append(f)
+    pipe = Pipeline(PipelineConfig(targets=("face",), detect_every="auto", detect_width=640))
+    _covered_every_frame(pipe, frames, box)
+    assert pipe.schedule.runs["roi"] >= 1, pipe.schedule.runs
