@@ -41,7 +41,8 @@ class SceneConfig:
     def resolved(self) -> SceneConfig:
         if self.kind not in KINDS:
             raise ValueError(f"unknown scene kind {self.kind!r}; use one of {', '.join(KINDS)}")
-        cfg = SceneConfig(self.kind, float(self.seconds or DEFAULT_SECONDS[self.kind]), float(self.fps),
+        seconds = DEFAULT_SECONDS[self.kind] if self.seconds is None else self.seconds  # 0 is refused below
+        cfg = SceneConfig(self.kind, float(seconds), float(self.fps),
                           int(DEFAULT_PEOPLE[self.kind] if self.people is None else self.people),
                           tuple(self.size or DEFAULT_SIZE[self.kind]), int(self.seed), self.line, int(self.objects))
         if cfg.fps <= 0 or cfg.seconds <= 0:

@@ -134,3 +134,11 @@ def test_crowd_scene_is_1080p_with_30_to_60_small_people_most_in_view():
         heights = np.array([t.box[3] for t in people if t.visibility >= 0.9])
         assert len(heights) >= 10 and heights.min() >= 30 and heights.max() <= 160
         assert any(t.visibility < 0.9 for t in people), "people occlude each other"
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1"])
+def test_cli_refuses_a_duration_that_is_not_positive(tmp_path, capsys, seconds):
+    """`--seconds 0` used to be taken as "not given" and write the default 6 s clip."""
+    out = tmp_path / "cam"
+    assert main(["synth", "webcam", "-o", str(out), "--seconds", seconds]) == 2
+    assert "must be positive" in capsys.readouterr().err and not out.exists()
