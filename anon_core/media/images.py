@@ -56,7 +56,8 @@ def read_image(path: str | Path) -> np.ndarray:
     """Read a still image as BGR uint8 with its EXIF orientation applied."""
     path = Path(path)
     if not path.is_file():
-        raise MediaError(f"{path}: no such file")
+        raise MediaError(f"{path}: is a folder, not an image (a folder of frames: `anon frames`)" if path.is_dir()
+                         else f"{path}: no such file")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with warnings.catch_warnings():

@@ -24,7 +24,8 @@ class FrameFolder:
         root = Path(path)
         folder = root / "img1" if (root / "img1").is_dir() else root
         if not folder.is_dir():
-            raise MediaError(f"{root}: no such folder")
+            raise MediaError(f"{root}: is a file, not a folder of frames (a video: `anon video`)" if root.is_file()
+                             else f"{root}: no such folder")
         self.files = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=_natural)
         if not self.files:
             raise MediaError(f"{folder}: no image frames found ({', '.join(sorted(IMAGE_SUFFIXES))})")

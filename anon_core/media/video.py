@@ -44,7 +44,8 @@ class VideoInfo:
 def _open(path: str | Path):
     path = Path(path)
     if not path.is_file():
-        raise MediaError(f"{path}: no such file")
+        raise MediaError(f"{path}: is a folder, not a video (a folder of frames: `anon frames`)" if path.is_dir()
+                         else f"{path}: no such file")
     if path.stat().st_size == 0:
         raise MediaError(f"{path}: empty file")
     try:

@@ -235,3 +235,13 @@ def test_a_mistyped_option_is_one_line_and_exit_2(capsys, argv):
         main(argv)
     err = capsys.readouterr().err.strip().splitlines()
     assert exc.value.code == 2 and len(err) == 1 and "error: " in err[0] and "--help" in err[0]
+
+
+def test_a_folder_for_a_file_and_a_file_for_a_folder_say_so(tmp_path, capsys):
+    """Both used to answer "no such file" / "no such folder" about a path that exists."""
+    clip = make_clip(tmp_path / "c.mp4", frames=2)
+    assert main(["image", str(tmp_path), "-o", str(tmp_path / "o.jpg")]) == 2
+    assert "is a folder, not an image" in capsys.readouterr().err
+    assert main(["frames", str(clip), "-o", str(tmp_path / "out")]) == 2
+    assert "is a file, not a folder of frames" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.mp4"]
