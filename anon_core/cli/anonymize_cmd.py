@@ -7,7 +7,13 @@ import sys
 
 from anon_core.cli.errors import CliError
 from anon_core.cli.gpu_options import add_device_options, video_job
-from anon_core.cli.options import add_control_options, add_output_options, add_pipeline_options, pipeline_from_args
+from anon_core.cli.options import (
+    add_control_options,
+    add_output_options,
+    add_pipeline_options,
+    pipeline_from_args,
+    x264_crf,
+)
 from anon_core.jobs import (
     JobOptions,
     anonymize_frames,
@@ -37,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--keep-audio", action="store_true", help="copy the audio track (dropped by default)")
             p.add_argument("--preset", default=EncodeOptions.preset, choices=X264_PRESETS,
                            help=f"x264 speed/size trade-off of the output (default {EncodeOptions.preset})")
-            p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
+            p.add_argument("--crf", type=x264_crf, default=EncodeOptions.crf,
+                           help=f"x264 quality 0-51, lower is better (default {EncodeOptions.crf})")
             p.add_argument("--allow-partial", action="store_true",
                            help="truncated/undecodable input: keep the readable frames and exit 3 (default: exit 2)")
         add_output_options(p)

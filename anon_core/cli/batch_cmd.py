@@ -18,7 +18,7 @@ from anon_core.batch.runner import BatchConfig, run_batch
 from anon_core.cli.anonymize_cmd import X264_PRESETS
 from anon_core.cli.errors import CliError
 from anon_core.cli.gpu_options import add_device_options
-from anon_core.cli.options import add_control_options, add_pipeline_options, pipeline_from_args
+from anon_core.cli.options import add_control_options, add_pipeline_options, pipeline_from_args, x264_crf
 from anon_core.cli.options import config_from_args as pipeline_config_from_args
 from anon_core.media import EncodeOptions
 
@@ -52,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--photos-per-task", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--keep-audio", action="store_true", help="copy audio tracks (dropped by default)")
     p.add_argument("--preset", default=EncodeOptions.preset, choices=X264_PRESETS, help="x264 preset of video outputs")
-    p.add_argument("--crf", type=int, default=EncodeOptions.crf, help="x264 quality, lower is better")
+    p.add_argument("--crf", type=x264_crf, default=EncodeOptions.crf,
+                   help=f"x264 quality 0-51, lower is better (default {EncodeOptions.crf})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_pipeline_options(p)
     add_control_options(p)

@@ -35,6 +35,18 @@ def _width(value: str) -> int | None:
     return width
 
 
+def x264_crf(value: str) -> int:
+    """--crf of every command that encodes: x264's 8-bit range 0-51 (a negative value was a traceback
+    from avcodec_open2; above 51 x264 quietly clamped it)."""
+    try:
+        crf = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"use a whole number from 0 to 51; got {value!r}") from None
+    if not 0 <= crf <= 51:
+        raise argparse.ArgumentTypeError(f"x264 quality runs from 0 (lossless) to 51; got {crf}")
+    return crf
+
+
 def _targets(value: str) -> tuple[str, ...]:
     items = tuple(v.strip() for v in value.split(",") if v.strip())
     bad = [v for v in items if v not in ("face", "person")]

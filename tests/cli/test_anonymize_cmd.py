@@ -245,3 +245,15 @@ def test_a_folder_for_a_file_and_a_file_for_a_folder_say_so(tmp_path, capsys):
     assert main(["frames", str(clip), "-o", str(tmp_path / "out")]) == 2
     assert "is a file, not a folder of frames" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.mp4"]
+
+
+@pytest.mark.parametrize("crf", ["-3", "52"])
+def test_a_crf_outside_x264s_range_is_refused(tmp_path, capsys, crf):
+    """--crf -3 was a traceback from avcodec_open2 (and the work before it wasted); 99 was clamped silently."""
+    clip = make_clip(tmp_path / "c.mp4", frames=2)
+    for argv in (["video", str(clip), "-o", str(tmp_path / "o.mp4")], ["batch", str(clip), "-o", str(tmp_path / "b")]):
+        with pytest.raises(SystemExit) as exc:
+            main([*argv, f"--crf={crf}"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert exc.value.code == 2 and "0 (lossless) to 51" in err[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.mp4"]
