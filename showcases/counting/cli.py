@@ -39,6 +39,17 @@ def _line(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _fraction(value: str) -> float:
+    """Scores and visibilities lie in [0, 1]: 5 used to be taken, leaving an empty ground truth or no count."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"use a number from 0 to 1; got {value!r}") from None
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"use a number from 0 to 1; got {value}")
+    return x
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     help_ = "count persons on raw and on anonymized frames, against ground truth when given"
     p = sub.add_parser("count", help=help_, description=__doc__.split("\n\n", 1)[1],
@@ -52,10 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", default=None, metavar="REPORT.json",
                    help="audit report of the -o video (input and output sha256, models, per-frame regions, the "
                         "counts under analytics), as `anon video --report` writes")
-    p.add_argument("--count-threshold", type=float, default=None,
+    p.add_argument("--count-threshold", type=_fraction, default=None,
                    help="score threshold of the counting detector (default: 0.55 for the -hd detectors, "
                         "whose partly hidden people score low; the detector's own for the others)")
-    p.add_argument("--min-visibility", type=float, default=0.5,
+    p.add_argument("--min-visibility", type=_fraction, default=0.5,
                    help="with --gt: count the ground-truth persons at least this visible (MOT17 visibility "
                         "column; default 0.5, the people one can see; 0 counts everyone annotated)")
     p.add_argument("--line", type=_line, default=None, metavar="x1,y1,x2,y2",

@@ -75,3 +75,12 @@ def test_anon_count_rejects_a_bad_line(tud_short, capsys):
     with pytest.raises(SystemExit):
         main(["count", str(tud_short), "--line", "1,2,3"])
     assert "x1,y1,x2,y2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--min-visibility=5", "--count-threshold=1.5", "--min-visibility=-0.1"])
+def test_anon_count_refuses_a_fraction_outside_0_1(tmp_path, capsys, option):
+    """--min-visibility 5 used to run and compare against an empty ground truth (exit 0)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["count", str(tmp_path / "clip.mp4"), "--json", str(tmp_path / "x.json"), option])
+    assert exc.value.code == 2 and "from 0 to 1" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
