@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     s = report.summary()
     print(f"wrote {args.output}: {s['frames']} frame(s), {s['regions']} region(s) anonymized, "
           f"{s['fps']} frames/s" + (f", report {args.report}" if args.report else ""))
+    for key in ("note", "note_size"):  # --keep-audio on a silent input, an odd size padded: said without --report too
+        if (getattr(report, "output", None) or {}).get(key):
+            print(f"note: {report.output[key]}", file=sys.stderr)
     if s["failed_frames"]:
         partial = report.input.get("partial")
         what = (f"input incomplete: {partial['frames_read']} frame(s) read, {len(partial['missing_frames'])} "

@@ -198,7 +198,7 @@ def test_video_device_cuda_says_what_to_change(face_clip, tmp_path, capsys, extr
     assert not (tmp_path / "o.mp4").exists()
 
 
-def test_keep_audio_copies_the_track_or_notes_its_absence(face_clip, tmp_path):
+def test_keep_audio_copies_the_track_or_notes_its_absence(face_clip, tmp_path, capsys):
     with_audio = make_clip(tmp_path / "tone.mp4", frames=10, audio=True)
     assert main(["video", str(with_audio), "-o", str(tmp_path / "a.mp4"), "--keep-audio", "--no-progress"]) == 0
     with av.open(str(tmp_path / "a.mp4")) as c:
@@ -207,6 +207,10 @@ def test_keep_audio_copies_the_track_or_notes_its_absence(face_clip, tmp_path):
     assert main(["video", str(face_clip), "-o", str(tmp_path / "b.mp4"), "--keep-audio", "--no-progress",
                  "--report", str(report)]) == 0
     assert json.loads(report.read_text())["output"]["note"] == "input has no audio"
+    # without --report the user is told too (the output was silently without audio)
+    capsys.readouterr()
+    assert main(["video", str(face_clip), "-o", str(tmp_path / "c.mp4"), "--keep-audio", "--no-progress"]) == 0
+    assert "note: input has no audio" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("option", "message"), [("--threshold=2", "between 0 and 1"),
