@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from anon_core import plugins
+from anon_core.detectors.base import check_frame
 from anon_core.pipeline import Pipeline, PipelineConfig
 
 
@@ -20,6 +21,11 @@ def anonymize_image(frame: np.ndarray, config: PipelineConfig | None = None,
 
     Builds a Pipeline from `config` (loading its models) unless `pipeline` is given: pass one to
     anonymize many photos without reloading; no state is carried from one photo to the next."""
+    # A photo that is not a photo is the caller's error, not a frame to withhold: None (what cv2.imread
+    # returns for a missing file) or a grayscale array used to come back as a grey 640x360 image.
+    if frame is None:
+        raise ValueError("anonymize_image got None, not an image (cv2.imread returns None for a file it cannot read)")
+    check_frame(frame)
     plugins.load()  # a config may name a plug-in method such as synthetic-face
     pipe = pipeline if pipeline is not None else Pipeline(config)
     return pipe.process(frame, still=True).frame

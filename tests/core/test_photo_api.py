@@ -67,3 +67,16 @@ def test_anonymize_image_reuses_a_pipeline_without_carrying_state(photos, pipeli
     assert np.array_equal(out[:, :360], right[:, :360])
     assert not np.array_equal(out[:, 360:], right[:, 360:])
     assert out.dtype == np.uint8 and out.shape == right.shape
+
+
+def test_what_is_not_a_bgr_photo_is_refused_not_returned_grey(photos, pipeline, tmp_path):
+    """anonymize_image(cv2.imread("missing.jpg")) (None) and a grayscale array used to return a grey
+    640x360 image with no error, which the README's one-liner then wrote to disk as the result."""
+    import cv2
+
+    left, _ = photos
+    with pytest.raises(ValueError, match="cv2.imread returns None"):
+        anonymize_image(cv2.imread(str(tmp_path / "missing.jpg")), pipeline=pipeline)
+    with pytest.raises(ValueError, match="to_bgr8"):
+        anonymize_image(cv2.cvtColor(left, cv2.COLOR_BGR2GRAY), pipeline=pipeline)
+    assert anonymize_image(left, pipeline=pipeline).shape == left.shape
