@@ -35,6 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("--faces", type=int, default=60, help="openpeople: number of faces to evaluate (max 180)")
     p.add_argument("--every", type=float, default=1.0, help="video: compare methods on one frame per N seconds")
     p.add_argument("--no-overlay", action="store_true", help="do not draw the estimates on the output")
+    p.add_argument("--no-progress", action="store_true", help="video: no progress bar")
     add_output_options(p)
     p.set_defaults(func=run)
 
@@ -76,7 +77,7 @@ def run(args) -> int:
                 report |= _benchmark(detector, analyzer, methods, args.faces)
             else:
                 if suffix in VIDEO_SUFFIXES:
-                    result = run_video(src, out_tmp, detector, analyzer, config)
+                    result = run_video(src, out_tmp, detector, analyzer, config, progress=not args.no_progress)
                 elif out_tmp is not None:  # through the job loop: the output gets its audit report
                     result = run_image_file(src, out_tmp, detector, analyzer, config)
                 else:

@@ -173,7 +173,9 @@ def _job(body, src: Path, dst: Path | None, detector, analyzer: Analyzer, config
     pipe = attributes_pipeline(detector, analyzer, config.method)
     attributes = AttributesAnalyzer(analyzer, config, fps)
     options = JobOptions(analyzers={ATTRIBUTES: attributes}, overlay=_overlay(config),
-                         progress=(lambda done, _total, _fps: progress(done - 1)) if progress else False)
+                         # a callable (the page's bar) gets the frame index; True is the CLI's tqdm bar
+                         progress=(lambda done, _total, _fps: progress(done - 1)) if callable(progress)
+                         else bool(progress))
     audit = body(src, dst, pipe, options)
     samples = attributes.samples
     comparison = analyzer.compare(samples, config.methods) if samples else None

@@ -46,7 +46,7 @@ def test_missing_input_says_what_to_give(tmp_path, capsys):
     assert "openpeople" in capsys.readouterr().err
 
 
-def test_video_timeline_and_anonymized_output(tmp_path):
+def test_video_timeline_and_anonymized_output(tmp_path, capsys):
     """Analyze-then-anonymize on a clip: attributes come from the raw faces inside the pipeline, the
     written video has every frame and no face CenterFace can still find."""
     from anon_core.detectors import create_detector
@@ -61,6 +61,7 @@ def test_video_timeline_and_anonymized_output(tmp_path):
     data = json.loads(report.read_text())
     frames = probe(sample.video).frame_count
     assert probe(out).frame_count == frames
+    assert f"{frames}/{frames}" in capsys.readouterr().err  # the job's progress bar, with its total (was silent)
     assert len(data["timeline"]) == frames
     assert any(entry.get("faces") for entry in data["timeline"])
     detector = create_detector("centerface")
