@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from anon_core.atomic import publish, temp_beside
-from anon_core.media.errors import MediaError
+from anon_core.media.errors import MediaError, pixel_limit
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
-MAX_PIXELS = int(os.environ.get("ANON_MAX_PIXELS", 120_000_000))  # refuse decompression bombs
+MAX_PIXELS = pixel_limit("ANON_MAX_PIXELS", 120_000_000)  # refuse decompression bombs
 
 
 def to_bgr8(img: np.ndarray, channel_order: str = "bgr") -> np.ndarray:

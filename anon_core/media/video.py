@@ -7,7 +7,6 @@ Memory stays bounded: frames are decoded and encoded one at a time.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -18,11 +17,11 @@ import cv2
 import numpy as np
 
 from anon_core.atomic import publish, temp_beside
-from anon_core.media.errors import MediaError
+from anon_core.media.errors import MediaError, pixel_limit
 
 log = logging.getLogger(__name__)
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".y4m", ".gif"}
-MAX_PIXELS = int(os.environ.get("ANON_MAX_VIDEO_PIXELS", 8192 * 4320))
+MAX_PIXELS = pixel_limit("ANON_MAX_VIDEO_PIXELS", 8192 * 4320)
 PTS_HZ = 90_000  # output time base 1/90000: exact for 24, 25, 30, 30000/1001, 50, 60 fps
 
 

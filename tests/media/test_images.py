@@ -83,3 +83,17 @@ def test_truncated_jpeg(tmp_path):
     path.write_bytes(buf.getvalue()[:200])
     with pytest.raises(MediaError):
         read_image(path)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5"])
+def test_a_bad_pixel_limit_in_the_environment_is_one_line_and_exit_2(tmp_path, value):
+    """ANON_MAX_PIXELS=abc used to be a traceback at import (int() at module level), before any command ran."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ANON_MAX_PIXELS=value)
+    p = subprocess.run([sys.executable, "-m", "anon_core.cli.main", "image", str(tmp_path / "a.jpg"), "-o",
+                        str(tmp_path / "b.jpg")], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and p.stderr.strip().splitlines() == [
+        f"anon: error: ANON_MAX_PIXELS={value!r}: give a positive whole number of pixels (default 120000000)"]
