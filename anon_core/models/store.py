@@ -107,6 +107,9 @@ def fetch(name: str, url: str | None = None, sha256: str | None = None, progress
     url = source_url(name, url)
     expected = (sha256 or entry.sha256 or "").lower() or None
     target_dir = model_dir()
+    if target_dir.exists() and not target_dir.is_dir():  # mkdir's own answer was "...: exists"
+        raise ModelUnavailableError(f"the model dir {target_dir} (ANON_MODEL_DIR) is a file, not a folder; "
+                                    "point ANON_MODEL_DIR at a folder")
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / entry.filename
     part = target.with_name(target.name + ".part")

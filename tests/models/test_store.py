@@ -121,3 +121,13 @@ def test_cli_downloads_a_missing_model_on_first_use(server, empty_dir, monkeypat
     assert "anon models pull yolox-nano" in capsys.readouterr().err
     assert main(args) == 0
     assert sha256_file(empty_dir / "yolox_nano.onnx") == NANO_SHA256
+
+
+def test_a_model_dir_that_is_a_file_is_named_as_such(tmp_path, monkeypatch):
+    """ANON_MODEL_DIR pointing at a file used to end in `anon video: error: <path>: exists`."""
+    not_a_dir = tmp_path / "models.txt"
+    not_a_dir.write_text("x")
+    monkeypatch.setenv("ANON_MODEL_DIR", str(not_a_dir))
+    with pytest.raises(ModelUnavailableError, match="is a file, not a folder"):
+        store.fetch("yolox-tiny", url="http://127.0.0.1:9/never.onnx", progress=False)
+    assert not_a_dir.read_text() == "x"
