@@ -54,12 +54,16 @@ def _report_is_ours(report: Path, output: Path) -> bool:
 
 def may_replace(item: BatchItem, prev: dict | None, fresh: bool) -> str | None:
     """None if the worker may (re)write item's output and report; else why not.  Ours are: files that
-    did not exist when this run planned (`fresh`), outputs an earlier manifest entry records, and
-    outputs whose audit report beside them (our schema) records their sha256."""
+    did not exist when this run planned (`fresh`), outputs an earlier manifest entry records with the
+    sha256 they still have, and outputs whose audit report beside them (our schema) records their sha256."""
     dst, report = Path(item.dst), Path(item.report)
     if fresh or not (dst.exists() or report.exists()):
         return None
-    if prev is not None and prev.get("output") and Path(prev["output"]) == dst:
+    # An earlier entry makes the path ours only while it still holds what we wrote (its recorded sha256):
+    # a file the user put there since, or one a failed entry left alone, is theirs (was replaced on --resume).
+    recorded = (prev or {}).get("output_sha256")
+    if recorded and prev.get("output") and Path(prev["output"]) == dst and (
+            not dst.exists() or (dst.is_file() and sha256_file(dst) == recorded)):
         return None
     if dst.is_file() and report.is_file() and _report_is_ours(report, dst):
         return None

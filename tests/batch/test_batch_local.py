@@ -154,6 +154,16 @@ def test_worker_skips_unchanged_and_redoes_changed_settings(archive, tmp_path):
     refused = worker.process(WorkItem(theirs, None, fresh=False))
     assert refused["status"] == "failed" and "not written by anon batch" in refused["error"]
     assert Path(theirs.dst).read_bytes() == b"a user's photo"
+    # --resume after that failure, or after the user replaced an output of ours with their own file:
+    # the manifest names the path, but not what is there now (both used to be written over)
+    retried = worker.process(WorkItem(theirs, refused, fresh=False))
+    assert retried["status"] == "failed" and Path(theirs.dst).read_bytes() == b"a user's photo"
+    Path(item.dst).write_bytes(b"the user's own p0.jpg")
+    Path(item.report).unlink()
+    replaced = pixelate.process(WorkItem(item, redone, fresh=False))
+    assert replaced["status"] == "failed" and Path(item.dst).read_bytes() == b"the user's own p0.jpg"
+    Path(item.dst).unlink()  # gone: ours to write again
+    assert pixelate.process(WorkItem(item, redone, fresh=False))["status"] == "done"
 
 
 def test_sigterm_leaves_no_temp_files(tmp_path, tmp_path_factory):
