@@ -15,6 +15,7 @@ Labels that the policy does not name are left untouched (cars, boxes ... stay vi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,10 @@ class Rule:
         try:
             return ANONYMIZERS.create(self.method, **options)
         except (TypeError, ValueError) as exc:
+            unknown = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
+            if unknown:  # a misspelt key ("shap: box") named the internal class (RegionStyle.__init__() got ...)
+                raise PolicyError(f"unknown option {unknown[1]!r} for {self.method!r}; a rule takes method, shape, "
+                                  "padding, strength (fill: colour)") from None
             raise PolicyError(f"bad options for {self.method!r}: {exc}") from None
 
 
@@ -125,7 +130,10 @@ class Policy:
 
                 data = yaml.safe_load(text)
         except Exception as exc:
-            raise PolicyError(f"policy is not valid {'JSON' if suffix == '.json' else 'YAML'}: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)  # YAML's message spans 4-8 lines: one line with the place
+            why = f"{exc.problem} at line {mark.line + 1}, column {mark.column + 1}" if mark and getattr(
+                exc, "problem", None) else " ".join(str(exc).split())
+            raise PolicyError(f"policy is not valid {'JSON' if suffix == '.json' else 'YAML'}: {why}") from None
         return cls.from_dict(data, base_dir)
 
     @property

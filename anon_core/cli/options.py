@@ -109,6 +109,9 @@ def config_from_args(args: argparse.Namespace) -> PipelineConfig:
         except PolicyError as exc:
             raise CliError(str(exc)) from None
     targets = tuple(args.targets) if policy is None else tuple(t for t in policy.targets if t in ("face", "person"))
+    if policy is not None and not targets:  # was "targets must be a non-empty subset of face, person; got ()"
+        raise CliError(f"policy {args.policy} has no face or person rule (it names {', '.join(policy.targets)}); "
+                       "e.g. face: {method: blur}")
     try:
         return PipelineConfig(targets=targets, face_detector=args.face_detector, person_detector=args.person_detector,
                               threshold=args.threshold, detect_every=args.detect_every, hold_frames=args.hold,

@@ -81,3 +81,25 @@ def test_cli_leaves_shape_and_padding_to_the_target():
     assert config.region("face") == {"shape": "ellipse", "padding": 0.3}
     config = config_from_args(p.parse_args(["--targets", "person", "--shape", "ellipse", "--padding", "0.4"]))
     assert config.region("person") == {"shape": "ellipse", "padding": 0.4}
+
+
+@pytest.mark.parametrize(("text", "suffix", "message"), [
+    ("face: {method: blur\n", ".yaml", "expected ',' or '}', but got '<stream end>' at line 2, column 1"),
+    (": : :\n", ".yaml", "at line 1, column 1"),
+    ('{"face": {"method": "blur"', ".json", "Expecting ',' delimiter"),
+    ("face: {method: blur, shap: box}\n", ".yaml", "unknown option 'shap' for 'blur'"),
+])
+def test_a_bad_policy_file_is_one_line_that_says_where(text, suffix, message):
+    """YAML errors spanned 4-8 lines; a misspelt key named RegionStyle.__init__()."""
+    with pytest.raises(PolicyError) as exc:
+        Policy.from_text(text, suffix)
+    assert message in str(exc.value) and "\n" not in str(exc.value) and "__init__" not in str(exc.value)
+
+
+def test_a_policy_without_face_or_person_says_so(tmp_path, capsys):
+    from anon_core.cli.main import main
+
+    policy = tmp_path / "p.yaml"
+    policy.write_text("car: {method: blur}\n")
+    assert main(["image", str(tmp_path / "x.jpg"), "-o", str(tmp_path / "y.jpg"), "--policy", str(policy)]) == 2
+    assert "has no face or person rule (it names car)" in capsys.readouterr().err
