@@ -20,6 +20,7 @@ the input against itself scores exactly 1.0 (`leak_sanity`).
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import zip_longest
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,11 @@ def video_leaks(raw_clip: Path, out_clip: Path, faces_path: Path, min_visibility
     listed: list[dict] = []
     small = frames = 0
     with VideoReader(raw_clip) as raw_reader, VideoReader(out_clip) as out_reader:
-        for i, (raw, out) in enumerate(zip(raw_reader.frames(), out_reader.frames(), strict=False)):
+        for i, (raw, out) in enumerate(zip_longest(raw_reader.frames(), out_reader.frames())):
+            if raw is None or out is None:  # a dropped or added frame puts every later GT box on the wrong frame
+                raise ValueError(
+                    f"{out_clip} and {raw_clip} differ in frame count (from frame {i + 1}): leaks not scored"
+                )
             frames += 1
             rows = [r for r in by_frame.get(i + 1, ()) if r["box"][2] >= MIN_FACE_WIDTH]
             small += len(by_frame.get(i + 1, ())) - len(rows)

@@ -2,6 +2,8 @@
 engine leaks no face-frame of a short synthetic clip, while the raw clip against itself and an
 untouched x264 re-encode of it (anonymization off) leak every scored face-frame."""
 
+import pytest
+
 from anon_core.bench.speed import SpeedConfig, run_speed, speed_markdown
 from anon_core.bench.video_leak import video_leaks
 from anon_core.media.video import VideoReader, VideoWriter
@@ -41,3 +43,11 @@ def test_speed_leak_rate_default_leaks_nothing_untouched_leaks_everything(tmp_pa
     off = video_leaks(clip, untouched, faces)
     _consistent(off)
     assert off["all"]["leaks"] == off["all"]["faces"] == leak["all"]["faces"]
+
+    short = tmp_path / "short.mp4"  # a dropped frame would score every later GT box on the wrong frame
+    with VideoReader(clip) as reader, VideoWriter(short, reader.info.fps) as writer:
+        for i, frame in enumerate(reader.frames()):
+            if i:
+                writer.write(frame)
+    with pytest.raises(ValueError, match="differ in frame count"):
+        video_leaks(clip, short, faces)
