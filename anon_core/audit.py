@@ -31,6 +31,7 @@ from anon_core.detections import Detections, box_iou
 from anon_core.detectors import create_detector, detector_info
 from anon_core.media import MediaError, open_source
 from anon_core.metrics.leak import LEAK_NCC, detail_nccs
+from anon_core.models.checksums import sha256_file
 
 DEFAULT_DETECTOR = "dlib-hog,centerface"
 AUDIT_CENTERFACE_THRESHOLD = 0.3  # below the pipeline's 0.4: catches faces missed by a (too) high threshold
@@ -101,6 +102,7 @@ def audit_media(original: str | Path, anonymized: str | Path, report: str | Path
     """Flag frames of `anonymized` where a face may remain (see module doc)."""
     detector = detector or make_detector()
     data = _load_report(report)
+    _check_report_input(data, original, report)
     kept_boxes = {int(f["frame"]): f["kept"] for f in data.get("frames", []) if f.get("kept")} if data else {}
     result = AuditResult(detector=detector.describe())
     a, b = open_source(original), open_source(anonymized)
@@ -151,6 +153,15 @@ def _load_report(report) -> dict | None:
         return json.loads(Path(report).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MediaError(f"cannot read report {report}: {exc}") from None
+
+
+def _check_report_input(data: dict | None, original, report) -> None:
+    """The report must be the job's on this original (input sha256): another clip's report used to be
+    read silently, and its low scores and track gaps were listed as this clip's uncertain frames."""
+    want = ((data or {}).get("input") or {}).get("sha256")
+    if want and Path(original).is_file() and sha256_file(original) != want:
+        raise MediaError(f"{report}: this report is of another input ({data['input'].get('path')}), not of "
+                         f"{original}; give the report the job wrote for it")
 
 
 def _uncertain_from_report(data: dict, result: AuditResult) -> None:

@@ -70,3 +70,18 @@ def test_progress_bar_has_the_frame_total(webcam, tmp_path, capsys):
     main(["audit", str(webcam.video), str(out)])
     frames = sum(1 for _ in open_source(str(out)).frames())
     assert f"{frames}/{frames}" in capsys.readouterr().err
+
+
+def test_the_report_of_another_input_is_refused(webcam, tmp_path, capsys):
+    """Another clip's report was read silently: its low scores and track gaps became this clip's
+    'uncertain' frames.  The report names its input by sha256; a different one is exit 2."""
+    out, rep = tmp_path / "anon.mp4", tmp_path / "r.json"
+    assert main(["video", str(webcam.video), "-o", str(out), "--report", str(rep), "--no-progress"]) == 0
+    other = json.loads(rep.read_text())
+    other["input"]["sha256"] = "0" * 64
+    other_rep = tmp_path / "other.json"
+    other_rep.write_text(json.dumps(other))
+    capsys.readouterr()
+    assert main(["audit", str(webcam.video), str(out), "--report", str(other_rep), "--no-progress"]) == 2
+    assert "this report is of another input" in capsys.readouterr().err
+    assert main(["audit", str(webcam.video), str(out), "--report", str(rep), "--no-progress"]) in (0, 1)
