@@ -143,6 +143,8 @@ class Outputs:
 
     def file(self, path: str | Path, what: str = "output") -> Path:
         """Register one output file; returns the temp path to write it to (in the same folder)."""
+        if isinstance(path, str) and path.endswith(("/", os.sep)):  # Path() drops the slash: "rd/" became file rd
+            raise OutputError(f"{path}: is a folder name; give a file name for the {what}")
         path = Path(path)
         r = self._check_target(path, what)
         if r.is_dir():

@@ -261,3 +261,11 @@ def test_a_crf_outside_x264s_range_is_refused(tmp_path, capsys, crf):
         err = capsys.readouterr().err.strip().splitlines()
         assert exc.value.code == 2 and "0 (lossless) to 51" in err[-1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.mp4"]
+
+
+def test_a_report_path_ending_in_a_slash_is_refused_not_written_as_a_file(face_clip, tmp_path, capsys):
+    """`--report rd/` used to write the report as a file named `rd` (Path() drops the slash)."""
+    out = tmp_path / "o.mp4"
+    assert main(["video", str(face_clip), "-o", str(out), "--report", f"{tmp_path / 'rd'}/", "--no-progress"]) == 2
+    assert "rd/: is a folder name; give a file name" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
