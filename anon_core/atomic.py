@@ -14,9 +14,20 @@ def temp_beside(path: Path, suffix: str = ".part") -> Path:
     return Path(tmp)
 
 
-def publish(tmp: Path, path: Path) -> None:
-    """Move a finished temp file into place with normal permissions (mkstemp makes it 0600)."""
+def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    return umask
+
+
+def publish(tmp: Path, path: Path) -> None:
+    """Move a finished temp file into place with normal permissions (mkstemp makes it 0600)."""
+    os.chmod(tmp, 0o666 & ~_umask())
     os.replace(tmp, path)
+
+
+def publish_dir(tmp: Path, path: Path) -> None:
+    """Rename a finished temp folder into place with mkdir's permissions (mkdtemp makes it 0700, so an
+    `anon frames`/`anon synth` output folder was unreadable to everyone else, unlike the files in it)."""
+    os.chmod(tmp, 0o777 & ~_umask())
+    os.rename(tmp, path)

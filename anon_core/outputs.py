@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from anon_core.atomic import publish
+from anon_core.atomic import publish, publish_dir
 from anon_core.interrupts import Terminated, check_signals, deferred_signals, signals_raise  # noqa: F401 (API)
 from anon_core.media.errors import MediaError
 
@@ -223,7 +223,7 @@ class Outputs:
 def _merge_folder(tmp: Path, final: Path, overwrite: bool) -> None:
     """Move the files of `tmp` into `final` (same relative names), then remove `tmp`."""
     if not final.exists() and tmp.parent != final:
-        os.rename(tmp, final)  # atomic: the folder appears complete
+        publish_dir(tmp, final)  # atomic: the folder appears complete
         return
     for src in sorted(tmp.rglob("*")):
         if src.is_dir():

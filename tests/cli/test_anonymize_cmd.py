@@ -269,3 +269,21 @@ def test_a_report_path_ending_in_a_slash_is_refused_not_written_as_a_file(face_c
     assert main(["video", str(face_clip), "-o", str(out), "--report", f"{tmp_path / 'rd'}/", "--no-progress"]) == 2
     assert "rd/: is a folder name; give a file name" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_gets_normal_permissions(tmp_path):
+    """The folder is published by renaming a mkdtemp folder, which is 0700: `anon frames -o out/` and
+    `anon synth` left folders no one else could read, while the files in them were 0644."""
+    import os
+
+    seq = tmp_path / "seq"
+    seq.mkdir()
+    for i in range(2):
+        cv2.imwrite(str(seq / f"{i + 1:06d}.png"), np.full((48, 64, 3), 90, np.uint8))
+    umask = os.umask(0o022)
+    try:
+        assert main(["frames", str(seq), "-o", str(tmp_path / "out"), "--no-progress"]) == 0
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "out" / "000001.png").stat().st_mode & 0o777 == 0o644
