@@ -35,6 +35,7 @@ UNKNOWN_MOTION_GROWTH = 0.25
 MAX_GROWTH = 1.0
 ROI_CONTEXT = 1.0  # crops around tracked regions are twice their size
 ROI_SIDE = 256  # and scaled down to at most this many pixels (the face then spans ~128 px)
+CUT_PX = 2  # a box this close to a crop's inner edge is a face the crop cut
 
 
 @dataclass
@@ -227,8 +228,12 @@ class Pipeline:
             if mode == "roi" and not self._roi_possible():
                 mode = "full"
             detected = mode is not None
-            if detected:
-                dets = self._detect(frame) if mode == "full" else self._detect_roi(frame, self._regions)
+            if mode == "roi":
+                dets = self._detect_roi(frame, self._regions)
+                if dets is None:  # a face cut by a crop's edge: someone is beside a tracked face
+                    mode = "full"
+            if mode == "full":
+                dets = self._detect(frame)
             regions, kept, analytics = self._regions_stage(frame, index, dets, mode)
             out = self.policy.apply(frame, regions)
             for control in self.controls:
@@ -300,17 +305,22 @@ class Pipeline:
             return False
         return all(label in self.detectors and _scalable(self.detectors[label]) for label in set(regions.labels))
 
-    def _detect_roi(self, frame: np.ndarray, regions: Detections) -> Detections:
+    def _detect_roi(self, frame: np.ndarray, regions: Detections) -> Detections | None:
         """Detect only in crops around the tracked regions (twice their size, scaled to at most
         ROI_SIDE px): a fraction of a full-frame run, used when tracked faces moved off their
-        predictions but nothing new entered the frame."""
+        predictions but nothing new entered the frame.  None when a face found ends at a crop's
+        inner edge: it is cut, so someone stands beside a tracked face (a newcomer whose motion fell
+        in that face's zone); the caller then detects on the whole frame.  Synthetic deboarding
+        clip: a 29 px newcomer covered at 48 % by its cut box, now found whole on that frame."""
         h, w = frame.shape[:2]
         crops: dict[str, list] = {}  # per label: (crop, scale, x1, y1)
+        rects = []
         for i, (x1, y1, x2, y2) in enumerate(regions.padded(ROI_CONTEXT).xyxy):
             x1, y1 = max(0, int(x1)), max(0, int(y1))
             x2, y2 = min(w, int(np.ceil(x2))), min(h, int(np.ceil(y2)))
             if x2 - x1 < 8 or y2 - y1 < 8:
                 continue
+            rects.append((x1, y1, x2, y2))
             crop = frame[y1:y2, x1:x2]
             scale = min(1.0, ROI_SIDE / max(crop.shape[:2]))
             if scale < 1:
@@ -323,6 +333,8 @@ class Pipeline:
             found += [redetect(frame, items)] if redetect else [
                 detector(crop).scaled(1 / scale).shifted(x1, y1) for crop, scale, x1, y1 in items]
         merged = Detections.concat(found)
+        if _cut_by_a_crop(merged.xyxy, rects, (w, h)):
+            return None
         return merged[nms(merged.xyxy, merged.scores, 0.5)] if len(merged) else merged
 
     def _select(self, tracked: Detections, detected: bool) -> Detections:
@@ -375,6 +387,21 @@ def _shrink(img: np.ndarray, scale: float) -> np.ndarray:
         img = cv2.pyrDown(img)
         scale *= 2
     return img if scale >= 0.999 else cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+
+
+def _cut_by_a_crop(boxes: np.ndarray, rects: list[tuple[int, int, int, int]], size: tuple[int, int]) -> bool:
+    """Whether a box lies in a crop and ends within CUT_PX of one of the crop's edges that is not
+    the frame's edge (the face goes on beyond the crop)."""
+    w, h = size
+    for x1, y1, x2, y2 in rects:
+        inside = np.all((boxes[:, :2] >= (x1 - CUT_PX, y1 - CUT_PX)) & (boxes[:, 2:] <= (x2 + CUT_PX, y2 + CUT_PX)),
+                        axis=1)
+        b = boxes[inside]
+        cut = ((np.abs(b[:, 0] - x1) <= CUT_PX) & (x1 > 0)) | ((np.abs(b[:, 2] - x2) <= CUT_PX) & (x2 < w)) | \
+              ((np.abs(b[:, 1] - y1) <= CUT_PX) & (y1 > 0)) | ((np.abs(b[:, 3] - y2) <= CUT_PX) & (y2 < h))
+        if cut.any():
+            return True
+    return False
 
 
 def _scalable(detector) -> bool:
