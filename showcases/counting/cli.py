@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.output}: the anonymized video is written as H.264 MP4; name it *.mp4")
     config = config_from_args(args)
     try:
-        counter = PersonCounter.from_config(CounterConfig(args.person_detector, args.count_threshold))
+        counter = PersonCounter.from_config(CounterConfig(args.person_detector, args.count_threshold,
+                                                          auto_download=not args.no_download))
         pipeline = build_pipeline(config, counter)
     except ModelUnavailableError as exc:
         raise CliError(str(exc)) from None

@@ -26,6 +26,7 @@ class CounterConfig:
     person_detector: str = DEFAULT_PERSON_DETECTOR
     threshold: float | None = None  # None = catalog.COUNT_THRESHOLDS, else the detector's default threshold
     label: str = "person"
+    auto_download: bool = False  # the CLI's default (README, Models): fetch missing weights on first use
 
     def __post_init__(self):
         info = detector_info(self.person_detector)  # raises with the list of names when unknown
@@ -50,6 +51,8 @@ class PersonCounter:
     @classmethod
     def from_config(cls, config: CounterConfig) -> PersonCounter:
         options = {} if config.threshold is None else {"threshold": config.threshold}
+        if config.auto_download and detector_info(config.person_detector).source in ("download", "torchvision"):
+            options["auto_download"] = True
         return cls(create_detector(config.person_detector, **options), config.threshold, config.label)
 
     @property

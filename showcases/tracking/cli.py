@@ -20,7 +20,7 @@ from pathlib import Path
 
 from anon_core.cli.errors import CliError
 from anon_core.cli.options import add_output_options, add_pipeline_options, config_from_args, pipeline_from_args
-from anon_core.detectors import ModelUnavailableError
+from anon_core.detectors import ModelUnavailableError, detector_info
 from anon_core.detectors.catalog import DEFAULT_PERSON_DETECTOR
 from anon_core.groundtruth import GroundTruthError, load_mot
 from anon_core.media import MediaError
@@ -139,7 +139,9 @@ def run(args: argparse.Namespace) -> int:
         config = TrackingConfig(classes=args.classes, tracker=tracker, predicted_rows=args.predicted_rows,
                                 anchor=args.anchor)
         threshold = track_threshold(args.detector) if args.track_threshold is None else args.track_threshold
-        detect = make_detector(args.detector, args.classes, threshold, gt)
+        fetch = args.detector != GT_DETECTOR and not args.no_download and detector_info(args.detector).source in (
+            "download", "torchvision")  # the CLI fetches missing weights on first use (README, Models)
+        detect = make_detector(args.detector, args.classes, threshold, gt, **({"auto_download": True} if fetch else {}))
     except (ValueError, ModelUnavailableError) as exc:
         raise CliError(str(exc)) from None
     pipeline = pipeline_from_args(args)

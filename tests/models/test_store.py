@@ -131,3 +131,21 @@ def test_a_model_dir_that_is_a_file_is_named_as_such(tmp_path, monkeypatch):
     with pytest.raises(ModelUnavailableError, match="is a file, not a folder"):
         store.fetch("yolox-tiny", url="http://127.0.0.1:9/never.onnx", progress=False)
     assert not_a_dir.read_text() == "x"
+
+
+@pytest.mark.parametrize("command", ["count", "track"])
+def test_count_and_track_fetch_their_detector_on_first_use_too(server, empty_dir, monkeypatch, tmp_path, capsys,
+                                                                command):
+    """They only said `run anon models pull yolox-nano` (their --no-download did nothing): the CLI
+    fetches a missing model on first use in every command (README, Models)."""
+    from media_factory import make_clip
+
+    from anon_core.cli.main import main
+
+    monkeypatch.setenv("ANON_MODEL_URL_YOLOX_NANO", f"{server}/yolox_nano.onnx")
+    clip = make_clip(tmp_path / "c.mp4", frames=2, size=(160, 120))
+    args = [command, str(clip), "--json", str(tmp_path / "x.json"), "--no-progress"]
+    assert main(args + ["--no-download"]) == 2
+    assert "anon models pull yolox-nano" in capsys.readouterr().err
+    assert main(args) == 0
+    assert sha256_file(empty_dir / "yolox_nano.onnx") == NANO_SHA256
