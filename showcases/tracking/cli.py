@@ -111,19 +111,32 @@ def _gt(args):
     return gt
 
 
+class _Bar:
+    """The tqdm bar, made on the first frame with its total: a bad input printed an empty
+    `0frame [00:00, ?frame/s]` bar (twice) above its error line."""
+
+    def __init__(self):
+        self.bar = None
+
+    def update(self, i: int, total: int | None) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total or None, unit="frame", file=sys.stderr)
+        if total and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _progress(enabled: bool):
     if not enabled:
         return None, None
-    from tqdm import tqdm
-
-    bar = tqdm(unit="frame", file=sys.stderr)
-
-    def update(i: int, total: int | None) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.update(1)
-
-    return update, bar
+    bar = _Bar()
+    return bar.update, bar
 
 
 def run(args: argparse.Namespace) -> int:

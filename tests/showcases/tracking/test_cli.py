@@ -97,3 +97,13 @@ def test_anon_track_user_errors_say_how_to_fix_them(industrial, tmp_path, capsys
     assert message in captured.err
     assert not (tmp_path / "x.json").exists()
 
+
+
+def test_anon_track_bad_input_is_one_line_and_the_bar_has_a_total(industrial, tmp_path, capsys):
+    """A missing input printed an empty `0frame [00:00, ?frame/s]` bar twice above the error line."""
+    assert main(["track", str(tmp_path / "nope.mp4"), "--detector", "hog", "--json", str(tmp_path / "x.json")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert main(["track", str(industrial.video), "--detector", "gt", "--gt", "auto", "--classes", "person",
+                 "--json", str(tmp_path / "y.json")]) == 0
+    frames = probe(industrial.video).frame_count
+    assert f"{frames}/{frames}" in capsys.readouterr().err
