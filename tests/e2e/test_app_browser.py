@@ -7,22 +7,13 @@ from __future__ import annotations
 import re
 
 import cv2
-import numpy as np
 import pytest
-from e2e.helpers import download
+from e2e.helpers import download, start_camera, stop_camera, video_frame
 
-from anon_core.detectors import create_detector
 from anon_core.media import VideoReader, probe
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 150_000
-
-
-@pytest.fixture(scope="module")
-def centerface():
-    # The checker asks "is a face recognisable?": a confident CenterFace detection (0.5). The product's own
-    # default (0.1 + mirrored view) is tuned to over-cover and scores blur texture as candidates.
-    return create_detector("centerface", threshold=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +64,6 @@ def test_upload_clip_download_is_anonymized(browser, streamlit_url, faces_clip, 
     assert [len(centerface(f)) for f in out_frames] == [0] * len(out_frames)
 
 
-def _video_frame(page) -> np.ndarray:
-    frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
-    png = frame.locator("video").screenshot(timeout=30_000)
-    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    assert img is not None
-    return img
-
-
 def test_webcam_streams_anonymized_frames(browser, streamlit_url, camera_clip, centerface, screenshot_dir):
     _, cam_frames = camera_clip
     assert min(len(centerface(f)) for f in cam_frames) >= 1, "the fake camera must show a face"
@@ -88,18 +71,17 @@ def test_webcam_streams_anonymized_frames(browser, streamlit_url, camera_clip, c
     try:
         page = context.new_page()
         page.goto(f"{streamlit_url}/Webcam", wait_until="networkidle")
-        webrtc = page.frame_locator("iframe[title*='streamlit_webrtc']")
-        webrtc.get_by_role("button", name=re.compile("start", re.I)).click(timeout=60_000)
+        webrtc = start_camera(page)
         metric = page.locator('[data-testid="stMetric"]').filter(has_text="Frames anonymized")
         metric.wait_for(timeout=TIMEOUT_MS)
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-testid=stMetric]')].some("
             "m => m.innerText.includes('Frames anonymized') && parseInt(m.innerText.split('\\n').pop()) >= 3)",
             timeout=TIMEOUT_MS)
-        shot = _video_frame(page)
+        shot = video_frame(webrtc)
         if screenshot_dir:
             page.screenshot(path=str(screenshot_dir / "webcam.png"), full_page=True)
-        webrtc.get_by_role("button", name=re.compile("stop", re.I)).click(timeout=30_000)
+        stop_camera(webrtc)
     finally:
         context.close()
     gray = cv2.cvtColor(shot, cv2.COLOR_BGR2GRAY)

@@ -5,13 +5,9 @@ plugged in (issue #15), so this is that path end to end, WebRTC included."""
 
 from __future__ import annotations
 
-import re
-
 import cv2
-import numpy as np
 import pytest
-
-from anon_core.detectors import create_detector
+from e2e.helpers import start_camera, stop_camera, video_frame
 
 pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 180_000  # first frames need both models loaded, under 2-core contention
@@ -26,8 +22,8 @@ def counting_url(serve_app, tmp_path_factory, yolox_nano_path):
         yield url
 
 
-def test_live_counting_streams_anonymized_frames_with_counts(browser, counting_url, camera_clip, screenshot_dir):
-    centerface = create_detector("centerface", threshold=0.5)  # "is a face recognisable?" (as test_app_browser)
+def test_live_counting_streams_anonymized_frames_with_counts(browser, counting_url, camera_clip, centerface,
+                                                             screenshot_dir):
     _, cam_frames = camera_clip
     assert min(len(centerface(f)) for f in cam_frames) >= 1, "the fake camera must show a face"
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -36,18 +32,16 @@ def test_live_counting_streams_anonymized_frames_with_counts(browser, counting_u
         page.goto(f"{counting_url}/Person_counting", wait_until="networkidle")
         page.get_by_text("Live webcam").first.click()
         page.get_by_text("Anonymized (what leaves the camera)").wait_for(timeout=60_000)
-        webrtc = page.frame_locator("iframe[title*='streamlit_webrtc']")
-        webrtc.get_by_role("button", name=re.compile("start", re.I)).click(timeout=60_000)
+        webrtc = start_camera(page)
         page.locator('[data-testid="stMetric"]').filter(has_text="Persons now, anonymized").wait_for(
             timeout=TIMEOUT_MS)
         verdict = page.locator('[data-testid="stAlert"]').filter(has_text="counting on anonymized stream")
         verdict.wait_for(timeout=30_000)
-        png = webrtc.locator("video").screenshot(timeout=30_000)
+        shot = video_frame(webrtc)
         if screenshot_dir:
             page.screenshot(path=str(screenshot_dir / "counting_live.png"), full_page=True)
-        webrtc.get_by_role("button", name=re.compile("stop", re.I)).click(timeout=30_000)
+        stop_camera(webrtc)
     finally:
         context.close()
-    shot = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
     assert cv2.cvtColor(shot, cv2.COLOR_BGR2GRAY).std() > 20, "the stream shows image content, not the mask"
     assert len(centerface(shot)) == 0, "a face reached the browser"
