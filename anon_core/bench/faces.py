@@ -26,7 +26,7 @@ from anon_core.bench.runner import hardware
 from anon_core.bench.wider import WiderImage, load_wider
 from anon_core.detectors import create_detector
 from anon_core.media.images import encode_image, read_image
-from anon_core.metrics.leak import MIN_FACE_WIDTH, SIZE_BUCKETS, leak_report
+from anon_core.metrics.leak import MIN_FACE_WIDTH, SIZE_BUCKETS, LeakCounts, leak_report
 from anon_core.pipeline import Pipeline, PipelineConfig, detector_options
 
 # Anonymize photos (their files and decoded BGR frames) -> the output frames (same order and shapes).
@@ -36,9 +36,7 @@ Anonymize = Callable[[list[Path], list[np.ndarray]], Iterable[np.ndarray]]
 @dataclass
 class LeakRow:
     name: str
-    faces: int = 0
-    leaks: int = 0
-    buckets: dict = field(default_factory=lambda: {n: {"faces": 0, "leaks": 0} for n, _, _ in SIZE_BUCKETS})
+    counts: LeakCounts = field(default_factory=LeakCounts)
     changed: int = 0
     pixels: int = 0
     seconds: float = 0.0
@@ -48,11 +46,7 @@ class LeakRow:
 
     def add(self, image: WiderImage, rep: dict) -> None:
         self.images += 1
-        self.faces += rep["faces"]
-        self.leaks += rep["leaks"]
-        for name, b in rep["buckets"].items():
-            self.buckets[name]["faces"] += b["faces"]
-            self.buckets[name]["leaks"] += b["leaks"]
+        self.counts.merge(rep)
         self.changed += rep["collateral_changed"]
         self.pixels += rep["collateral_pixels"]
         for k, lk in enumerate(rep["leaked"]):
@@ -61,8 +55,7 @@ class LeakRow:
                                     round(float(image.widths[k]), 1), round(rep["ncc"][k], 3)])
 
     def summary(self) -> dict:
-        return {"name": self.name, "faces": self.faces, "leaks": self.leaks,
-                "leak_rate": self.leaks / self.faces if self.faces else None, "buckets": self.buckets,
+        return {"name": self.name, **self.counts.to_dict(),
                 "collateral": self.changed / self.pixels if self.pixels else 0.0,
                 "seconds_per_image": self.seconds / self.images if self.images else None,
                 "settings": self.settings, "leaked": self.leaked}
@@ -137,7 +130,7 @@ def run_leak_row(name: str, anonymize: Anonymize, images: list[WiderImage], sett
         for im, raw, out in zip(chunk, raws, outs):
             row.add(im, leak_report(raw, out, im.xyxy, scored=scored_mask(im)))
         if progress:
-            progress(f"{name}: {min(start + batch, len(images))}/{len(images)} photos, {row.leaks} leaks")
+            progress(f"{name}: {min(start + batch, len(images))}/{len(images)} photos, {row.counts.leaks} leaks")
     return row.summary()
 
 

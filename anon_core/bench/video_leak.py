@@ -26,29 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from anon_core.media.video import VideoReader
-from anon_core.metrics.leak import LEAK_NCC, MIN_FACE_WIDTH, SIZE_BUCKETS, detail_nccs, size_bucket
+from anon_core.metrics.leak import LEAK_NCC, MIN_FACE_WIDTH, SIZE_BUCKETS, LeakCounts, detail_nccs
 from anon_core.synth import load_faces
 
 MIN_VISIBILITY = 0.5
 MAX_LISTED = 200  # leaked face-frames listed in the JSON for diagnosis (frame, track, width, visibility, NCC)
-
-
-def _empty() -> dict:
-    return {"faces": 0, "leaks": 0, "buckets": {name: {"faces": 0, "leaks": 0} for name, _, _ in SIZE_BUCKETS}}
-
-
-def _add(rule: dict, bucket: str, leaked: bool) -> None:
-    rule["faces"] += 1
-    rule["leaks"] += int(leaked)
-    rule["buckets"][bucket]["faces"] += 1
-    rule["buckets"][bucket]["leaks"] += int(leaked)
-
-
-def _rates(rule: dict) -> dict:
-    rule["leak_rate"] = rule["leaks"] / rule["faces"] if rule["faces"] else None
-    for b in rule["buckets"].values():
-        b["leak_rate"] = b["leaks"] / b["faces"] if b["faces"] else None
-    return rule
 
 
 def video_leaks(raw_clip: Path, out_clip: Path, faces_path: Path, min_visibility: float = MIN_VISIBILITY) -> dict:
@@ -61,7 +43,7 @@ def video_leaks(raw_clip: Path, out_clip: Path, faces_path: Path, min_visibility
     by_frame: dict[int, list[dict]] = defaultdict(list)
     for row in load_faces(faces_path).rows:
         by_frame[int(row["frame"])].append(row)
-    rules = {"all": _empty(), "visible": _empty()}
+    rules = {"all": LeakCounts(), "visible": LeakCounts()}
     listed: list[dict] = []
     small = frames = 0
     with VideoReader(raw_clip) as raw_reader, VideoReader(out_clip) as out_reader:
@@ -78,10 +60,10 @@ def video_leaks(raw_clip: Path, out_clip: Path, faces_path: Path, min_visibility
             xywh = np.array([r["box"] for r in rows], np.float64)
             nccs = detail_nccs(raw, out, np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1))
             for r, ncc in zip(rows, nccs):
-                bucket, leaked = size_bucket(r["box"][2]), bool(ncc > LEAK_NCC)
-                _add(rules["all"], bucket, leaked)
+                leaked = bool(ncc > LEAK_NCC)
+                rules["all"].add(r["box"][2], leaked)
                 if r["visibility"] >= min_visibility:
-                    _add(rules["visible"], bucket, leaked)
+                    rules["visible"].add(r["box"][2], leaked)
                 if leaked and len(listed) < MAX_LISTED:
                     listed.append(
                         {
@@ -93,8 +75,8 @@ def video_leaks(raw_clip: Path, out_clip: Path, faces_path: Path, min_visibility
                         }
                     )
     return {
-        "all": _rates(rules["all"]),
-        "visible": _rates(rules["visible"]),
+        "all": rules["all"].to_dict(bucket_rates=True),
+        "visible": rules["visible"].to_dict(bucket_rates=True),
         "min_visibility": min_visibility,
         "unscored_small": small,
         "frames": frames,

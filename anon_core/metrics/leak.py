@@ -21,6 +21,8 @@ Boxes are (N, 4) xyxy float pixels, images BGR (or grayscale) uint8 of equal sha
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import cv2
 import numpy as np
 
@@ -110,6 +112,43 @@ def size_bucket(width: float) -> str | None:
     return None
 
 
+@dataclass
+class LeakCounts:
+    """Scored faces and leaks, in all and per size bucket: one tally for a photo (leak_report), a photo
+    set (`anon bench --target face`) and every face-frame of a video (`anon bench speed`)."""
+
+    faces: int = 0
+    leaks: int = 0
+    buckets: dict = field(default_factory=lambda: {name: {"faces": 0, "leaks": 0} for name, _, _ in SIZE_BUCKETS})
+
+    def add(self, width: float, leaked: bool) -> None:
+        """One scored face; one narrower than the smallest bucket counts in the totals only."""
+        self.faces += 1
+        self.leaks += int(leaked)
+        name = size_bucket(width)
+        if name is not None:
+            self.buckets[name]["faces"] += 1
+            self.buckets[name]["leaks"] += int(leaked)
+
+    def merge(self, counts: dict) -> None:
+        """Add another tally in its dict form ({"faces", "leaks", "buckets"}, e.g. leak_report's)."""
+        self.faces += counts["faces"]
+        self.leaks += counts["leaks"]
+        for name, b in counts["buckets"].items():
+            self.buckets[name]["faces"] += b["faces"]
+            self.buckets[name]["leaks"] += b["leaks"]
+
+    def to_dict(self, bucket_rates: bool = False) -> dict:
+        """{"faces", "leaks", "leak_rate" (None without faces), "buckets"}; with bucket_rates each bucket
+        also carries its leak_rate."""
+        buckets = {name: dict(b) for name, b in self.buckets.items()}
+        if bucket_rates:
+            for b in buckets.values():
+                b["leak_rate"] = b["leaks"] / b["faces"] if b["faces"] else None
+        return {"faces": self.faces, "leaks": self.leaks,
+                "leak_rate": self.leaks / self.faces if self.faces else None, "buckets": buckets}
+
+
 def leak_report(raw: np.ndarray, out: np.ndarray, boxes, scored=None) -> dict:
     """Leaks and collateral of one anonymized image against its annotated face boxes (xyxy).
 
@@ -124,13 +163,10 @@ def leak_report(raw: np.ndarray, out: np.ndarray, boxes, scored=None) -> dict:
     ncc = np.full(len(boxes), np.nan)
     ncc[scored] = detail_nccs(raw, out, boxes[scored])
     leaked = scored & (np.nan_to_num(ncc, nan=0.0) > LEAK_NCC)
-    buckets = {name: {"faces": 0, "leaks": 0} for name, _, _ in SIZE_BUCKETS}
-    for w, s, lk in zip(widths, scored, leaked):
-        name = size_bucket(w) if s else None
-        if name is not None:
-            buckets[name]["faces"] += 1
-            buckets[name]["leaks"] += int(lk)
+    counts = LeakCounts()
+    for w, lk in zip(widths[scored], leaked[scored]):
+        counts.add(w, lk)
     changed, total = collateral_counts(raw, out, boxes)
-    return {"faces": int(scored.sum()), "leaks": int(leaked.sum()), "ncc": ncc.tolist(),
-            "leaked": leaked.tolist(), "buckets": buckets, "collateral_changed": changed,
+    return {"faces": counts.faces, "leaks": counts.leaks, "ncc": ncc.tolist(),
+            "leaked": leaked.tolist(), "buckets": counts.buckets, "collateral_changed": changed,
             "collateral_pixels": total, "collateral": changed / total if total else 0.0}
