@@ -155,8 +155,7 @@ class Pipeline:
                  analyzers: dict[str, FrameAnalyzer | Callable] | None = None,
                  controls: list[RegionControl] | None = None):
         self.config = config or PipelineConfig()
-        self.device = self.config.device
-        check_torch_device(self.device)
+        check_torch_device(self.config.device)
         self.detectors = detectors if detectors is not None else build_detectors(self.config)
         missing = set(self.config.targets) - set(self.detectors)
         if missing:
@@ -172,8 +171,8 @@ class Pipeline:
         max_gap = self.schedule.max_every if every == "auto" else every
         # Detections below the tracker's high_score (0.5) only extend existing tracks (ByteTrack): carrying
         # every low-score candidate as a track cost 16-18 MOTA points on TUD-Campus (held false regions
-        # blur the people YOLOX tracks); in "auto" such a detection (id -1) makes the detector run again
-        # on the next frame instead.
+        # blur the people YOLOX tracks); such a detection (id -1) is carried by the schedule instead
+        # (schedule.py: "auto" detects again on the next frame first, a fixed N carries it to its next run).
         self.tracker = Tracker(TrackerConfig(max_age=max(30, self.config.hold_frames + max_gap + 1), min_hits=2))
         self.reset()
 
