@@ -128,15 +128,6 @@ def check_complete(source, report: Report, options: JobOptions) -> None:
     _judge_completeness(source.path, expected, source.decode_error, report, options)
 
 
-def check_complete_file(src: Path, report: Report, options: JobOptions) -> None:
-    """check_complete for jobs that read the video themselves (the GPU job): the count from a probe."""
-    if not Path(src).is_file():
-        return
-    with VideoReader(src) as reader:
-        expected = reader.info.frame_count if reader.frame_count_exact else None
-    _judge_completeness(Path(src), expected, None, report, options)
-
-
 def _judge_completeness(path: Path, expected: int | None, error: str | None, report: Report,
                         options: JobOptions, missing: list[int] | None = None) -> None:
     read = report.frame_count

@@ -78,7 +78,7 @@ class BatchWorker:
         self.args = argparse.Namespace(**spec.options)
         self.frames = frames
         self._pipeline = None
-        self._gpu = None
+        self._torch_limited = False
         self.where = f"{socket.gethostname()}:{os.getpid()}"
 
     def pipeline(self):
@@ -86,14 +86,16 @@ class BatchWorker:
             self._pipeline = pipeline_from_args(self.args)
         return self._pipeline
 
-    def gpu_job(self):
-        """The batched device job over this worker's pipeline (its config carries the device)."""
-        if self._gpu is None:
-            from anon_core.gpu.video_job import GpuVideoJob
+    def device_video(self, src: str, dst: str, options: JobOptions):
+        """A video through the batched device job over this worker's pipeline (its config carries the
+        device), published as `anon video --device` publishes it: atomically, a truncated input refused."""
+        from anon_core.gpu.video_job import anonymize_video_on_device
 
-            self._gpu = GpuVideoJob(self.pipeline(), batch=self.args.batch)
+        pipeline = self.pipeline()
+        if not self._torch_limited:
             limit_threads(self.spec.threads)  # torch is loaded now
-        return self._gpu
+            self._torch_limited = True
+        return anonymize_video_on_device(src, dst, pipeline, options, batch=self.args.batch)
 
     def run_task(self, work: list[WorkItem]) -> list[dict]:
         return [self.process(w) for w in work]
@@ -136,7 +138,7 @@ class BatchWorker:
             if it.kind == "image":
                 return anonymize_image(it.src, it.dst, self.pipeline(), options)
             if getattr(a, "device", "cpu") != "cpu":
-                return self.gpu_job().run(it.src, it.dst, options)
+                return self.device_video(it.src, it.dst, options)
             return anonymize_video(it.src, it.dst, self.pipeline(), options)
         finally:
             if ticker is not None:

@@ -46,7 +46,7 @@ from anon_core.devices import on_device
 from anon_core.gpu.anonymize import DeviceRegion, obscure_planes
 from anon_core.gpu.yuv import i420_to_bgr, join_i420, rotate_planes, split_i420, yuv_fill
 from anon_core.gpu.zones import DeviceZones
-from anon_core.jobs import JobOptions, ProgressSink, check_complete_file, check_video_output, finish_report, publish_job
+from anon_core.jobs import JobOptions, ProgressSink, check_complete, check_video_output, finish_report, publish_job
 from anon_core.media import MediaError, VideoWriter
 from anon_core.media.video import VideoReader
 from anon_core.pipeline import FrameResult, Pipeline
@@ -163,6 +163,8 @@ class GpuVideoJob:
 
     def run(self, src: str | Path, dst: str | Path, job: JobOptions | None = None) -> Report:
         job = job or JobOptions()
+        if job.overlay is not None:
+            raise ValueError("overlays draw on numpy frames; run them with --device cpu")
         src, dst = Path(src), Path(dst)
         check_video_output(src, dst)
         if src.is_dir():
@@ -175,8 +177,6 @@ class GpuVideoJob:
         shape, batch = _plane_shape(info), self.batch
         batch = self._batch = max(1, min(batch, MAX_BATCH_BYTES // (shape[0] * shape[1])))
         start = time.perf_counter()
-        if job.overlay is not None:
-            raise ValueError("overlays draw on numpy frames; run them with --device cpu")
         self.pipeline.reset()
         try:
             with _ShortGilTurns(), self.pipeline.analyzing(job.analyzers), \
@@ -187,6 +187,7 @@ class GpuVideoJob:
             progress.close()
             reader.close()
         report.seconds = time.perf_counter() - start
+        check_complete(reader, report, job)  # a truncated input is never silent (as on the CPU path)
         return finish_report(report, dst, job, has_audio=info.has_audio)
 
     def _with_threads(self, reader: VideoReader, writer: VideoWriter, batch: int, report: Report,
@@ -280,10 +281,4 @@ def anonymize_video_on_device(src: str | Path, dst: str | Path, pipeline: Pipeli
     src, dst = Path(src), Path(dst)
     check_video_output(src, dst)
     job = GpuVideoJob(pipeline, batch)
-
-    def body(tmp: Path, opts: JobOptions) -> Report:
-        report = job.run(src, tmp, opts)
-        check_complete_file(src, report, opts)  # a truncated input is never silent
-        return report
-
-    return publish_job(src, dst, options, body)
+    return publish_job(src, dst, options, lambda tmp, opts: job.run(src, tmp, opts))

@@ -119,3 +119,18 @@ def test_unreadable_frame_in_a_folder(workspace, capsys):
     assert rc == 3
     assert sorted(p.name for p in out.iterdir()) == ["000001.jpg", "000002.jpg", "000004.jpg"]
     assert json.loads(report.read_text())["input"]["partial"]["missing_frames"] == [2]
+
+
+def test_truncated_video_in_a_device_batch_is_refused_and_not_published(truncated, tmp_path, capsys):
+    """`anon batch --device` runs the same device job: the cut file is a failed entry with no output
+    (it was written straight to the output path, frames missing, exit 0)."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    truncated.rename(archive / "cut.mp4")
+    out = tmp_path / "out"
+    rc = main(["batch", str(archive), "-o", str(out), "--device", "cpu-torch", "--no-progress"])
+    capsys.readouterr()
+    records = [json.loads(line) for line in (out / "batch_manifest.jsonl").read_text().splitlines()]
+    entry = next(r for r in records if r.get("rel") == "cut.mp4")
+    assert rc != 0 and entry["status"] == "failed" and f"of {FRAMES} frames" in entry["error"], entry
+    assert not [p for p in out.rglob("*.mp4")], "no output for the cut file, no temp left"
